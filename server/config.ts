@@ -1,0 +1,58 @@
+import path from "node:path";
+import { z } from "zod";
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const positiveInt = (fallback: number) =>
+  z.coerce.number().int("must be a whole number").positive("must be positive").default(fallback);
+
+/** Environment variables with their defaults; README's table documents the same list. */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  STORAGE: z
+    .enum(["leveldb", "memory"], {
+      error: "must be 'leveldb' (the default) or 'memory' (nothing is kept across restarts)",
+    })
+    .default("leveldb"),
+  /** fsync every group commit; off keeps writes safe from a process kill but not from power loss. */
+  SYNC_WRITES: booleanFlag.default(true),
+  MAX_MESSAGE_BYTES: positiveInt(16 * 1024 * 1024),
+  COMPACT_LOG_ENTRIES: positiveInt(1000),
+  COMPACT_LOG_BYTES: positiveInt(4 * 1024 * 1024),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+/** A configuration problem; `message` is the one line printed before exiting. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Parses and validates the environment once at start. Every problem is listed
+ * in one line so a self-hoster fixes them all in one go.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input = Object.fromEntries(
+    Object.keys(envSchema.shape).map((key) => [key, emptyToUndefined(env[key])]),
+  );
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join(".");
+      return `${name}=${JSON.stringify(env[name] ?? "")}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+  }
+  return { ...parsed.data, DATA_DIR: path.resolve(parsed.data.DATA_DIR) };
+}
+
+function emptyToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}

@@ -1,0 +1,16 @@
+import { pino } from "pino";
+
+export type Logger = pino.Logger;
+
+/** JSON lines on stdout, one event per line; components add `component` and ids as fields. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: "tandem" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "@/server/config";
+
+describe("loadConfig", () => {
+  it("applies defaults", () => {
+    const config = loadConfig({});
+    expect(config.PORT).toBe(3000);
+    expect(config.STORAGE).toBe("leveldb");
+    expect(config.SYNC_WRITES).toBe(true);
+    expect(config.DATA_DIR.endsWith("data")).toBe(true);
+  });
+
+  it("names every bad variable in one line", () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: "eighty", STORAGE: "mongo", MAX_MESSAGE_BYTES: "-5" });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).not.toContain("\n");
+    expect(message).toContain("PORT=");
+    expect(message).toContain("STORAGE=");
+    expect(message).toContain("MAX_MESSAGE_BYTES=");
+  });
+
+  it("parses booleans and numbers", () => {
+    const config = loadConfig({ SYNC_WRITES: "false", PORT: "0", COMPACT_LOG_ENTRIES: "10" });
+    expect(config.SYNC_WRITES).toBe(false);
+    expect(config.PORT).toBe(0);
+    expect(config.COMPACT_LOG_ENTRIES).toBe(10);
+  });
+});
