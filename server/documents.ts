@@ -1,4 +1,4 @@
-import type { Hocuspocus } from "@hocuspocus/server";
+import { type Hocuspocus, OutgoingMessage } from "@hocuspocus/server";
 import * as Y from "yjs";
 import { DEFAULT_TITLE, newDocId } from "../lib/doc-id";
 import type { Persistence } from "./extensions/persistence";
@@ -55,7 +55,23 @@ export class DocumentService {
         throw new StoreError("deleted", `document ${id} was deleted`);
       throw new StoreError("not-found", `no document ${id}`);
     }
-    this.hocuspocus.closeConnections(id);
+    this.refuseLiveConnections(id, "document-deleted");
+  }
+
+  /**
+   * Tells each provider on the document that it is refused (a permission-denied
+   * frame, which providers treat as final), then detaches it. A plain close
+   * would leave providers waiting on an open socket.
+   */
+  private refuseLiveConnections(id: string, reason: string): void {
+    const document = this.hocuspocus.documents.get(id);
+    if (!document) return;
+    for (const connection of document.getConnections()) {
+      connection.send(
+        new OutgoingMessage(connection.messageAddress).writePermissionDenied(reason).toUint8Array(),
+      );
+      connection.close({ code: 4404, reason });
+    }
   }
 
   /**

@@ -193,9 +193,14 @@ async function openStore(config: Config): Promise<DocStore> {
 function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof StoreError) {
-    const status = { "not-found": 404, deleted: 410, exists: 409, corrupt: 500, closed: 503 }[
-      error.code
-    ];
+    const status = {
+      "not-found": 404,
+      deleted: 410,
+      exists: 409,
+      corrupt: 500,
+      closed: 503,
+      unavailable: 503,
+    }[error.code];
     return new HttpError(status, error.code, error.message);
   }
   return new HttpError(500, "internal", "internal server error");

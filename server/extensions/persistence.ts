@@ -49,7 +49,23 @@ export class Persistence implements Extension {
 
   constructor(private readonly options: PersistenceOptions) {}
 
-  async onLoadDocument({ documentName, document }: onLoadDocumentPayload): Promise<void> {
+  async onLoadDocument(payload: onLoadDocumentPayload): Promise<void> {
+    try {
+      await this.loadInto(payload.documentName, payload.document);
+    } catch (error) {
+      if (error instanceof StoreError && error.code === "deleted") {
+        throw Object.assign(new Error(error.message), { reason: "document-deleted" });
+      }
+      this.options.log.error(
+        { component: "persistence", docId: payload.documentName, err: errorMessage(error) },
+        "document load failed; the client is asked to retry",
+      );
+      // Hocuspocus then unloads the half-made document; nothing empty is ever stored.
+      throw Object.assign(new Error(errorMessage(error)), { reason: "document-load-failed" });
+    }
+  }
+
+  private async loadInto(documentName: string, document: Y.Doc): Promise<void> {
     const { store, log } = this.options;
     let stored = await store.load(documentName);
     if (stored === null) {
@@ -105,9 +121,18 @@ export class Persistence implements Extension {
     update: frame,
     documentName,
   }: beforeHandleMessagePayload): Promise<void> {
-    const summary = inspectClientFrame(frame);
-    if (summary.kind !== "document-update" || isEmptyUpdate(summary.update)) return;
-    assertDecodableUpdate(summary.update);
+    let summary: ReturnType<typeof inspectClientFrame>;
+    try {
+      summary = inspectClientFrame(frame);
+      if (summary.kind !== "document-update" || isEmptyUpdate(summary.update)) return;
+      assertDecodableUpdate(summary.update);
+    } catch (error) {
+      this.options.log.warn(
+        { component: "persistence", docId: documentName, err: errorMessage(error) },
+        "refused a client message; closing that connection",
+      );
+      throw error;
+    }
     try {
       await this.options.store.append(documentName, summary.update);
     } catch (error) {

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import type { Hocuspocus } from "@hocuspocus/server";
+import type { Hocuspocus, WebSocketLike } from "@hocuspocus/server";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../log";
+import { permissionDeniedReason, RETRYABLE_REFUSALS } from "../protocol/retryable-refusal";
 import { toFetchRequest } from "./fetch-request";
 
 export interface CollabSocketOptions {
@@ -16,6 +17,7 @@ export const CloseCode = {
   GoingAway: 1001,
   UnsupportedData: 1003,
   MessageTooBig: 1009,
+  TryAgainLater: 1013,
 } as const;
 
 /**
@@ -56,9 +58,17 @@ export class CollabSocket {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
+  private retryingSocket(ws: WebSocket): WebSocketLike {
+    return retryingSocketFor(ws, this.options.log);
+  }
+
   private attach(ws: WebSocket, request: IncomingMessage): void {
     const { hocuspocus, log } = this.options;
-    const client = hocuspocus.handleConnection(ws, toFetchRequest(request), {});
+    const client = hocuspocus.handleConnection(
+      this.retryingSocket(ws),
+      toFetchRequest(request),
+      {},
+    );
     ws.on("message", (data: RawData, isBinary: boolean) => {
       if (!isBinary) {
         log.warn({ component: "collab-socket" }, "closed a socket that sent a text frame");
@@ -78,6 +88,32 @@ export class CollabSocket {
       );
     });
   }
+}
+
+/** The socket as Hocuspocus sees it, with retryable refusals turned into a close (see RETRYABLE_REFUSALS). */
+function retryingSocketFor(ws: WebSocket, log: Logger): WebSocketLike {
+  return {
+    get readyState() {
+      return ws.readyState;
+    },
+    send(data) {
+      if (data instanceof Uint8Array) {
+        const reason = permissionDeniedReason(data);
+        if (reason !== null && RETRYABLE_REFUSALS.has(reason)) {
+          log.info(
+            { component: "collab-socket", reason },
+            "closing the socket so the client retries",
+          );
+          ws.close(CloseCode.TryAgainLater, reason);
+          return;
+        }
+      }
+      ws.send(data as Uint8Array);
+    },
+    close(code, reason) {
+      ws.close(code, reason);
+    },
+  };
 }
 
 function toUint8Array(data: RawData): Uint8Array {

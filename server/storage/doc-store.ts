@@ -30,7 +30,13 @@ export interface CompactResult {
   snapshotBytes: number;
 }
 
-export type StoreErrorCode = "not-found" | "deleted" | "exists" | "corrupt" | "closed";
+export type StoreErrorCode =
+  | "not-found"
+  | "deleted"
+  | "exists"
+  | "corrupt"
+  | "closed"
+  | "unavailable";
 
 /** An expected storage failure; `code` maps to an HTTP status or a close reason. */
 export class StoreError extends Error {

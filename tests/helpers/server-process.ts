@@ -17,6 +17,7 @@ export interface ServerProcess {
 export async function spawnServer(
   env: Record<string, string>,
   args: string[] = ["serve", "--no-web"],
+  startTimeoutMs = 30_000,
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "server/cli/main.ts", ...args], {
     cwd: PROJECT_DIR,
@@ -30,7 +31,7 @@ export async function spawnServer(
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`server did not start:\n${output.join("\n")}`)),
-      30_000,
+      startTimeoutMs,
     );
     const onLine = (line: string) => {
       output.push(line);
