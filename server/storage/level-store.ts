@@ -184,6 +184,9 @@ export class LevelStore implements DocStore {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
+      // Operations that began before close are waiting on a state read; their
+      // continuations queue their writes as soon as it settles, before we drain.
+      await Promise.allSettled(this.states.values());
       await this.drain();
       await Promise.allSettled(this.compactions.values());
       await this.drain();
