@@ -13,7 +13,9 @@ import { Router } from "./http/router";
 import type { Logger } from "./log";
 import { errorMessage } from "./protocol/hocuspocus-frame";
 import { runShutdown } from "./shutdown";
-import { CloseCode, CollabSocket } from "./sockets/collab-socket";
+import { hocuspocusDialect } from "./sockets/hocuspocus-dialect";
+import { CloseCode, SyncSocket } from "./sockets/sync-socket";
+import { yWebsocketDialect } from "./sockets/y-websocket-dialect";
 import type { DocStore } from "./storage/doc-store";
 import { StoreError } from "./storage/doc-store";
 import { LevelDbStore } from "./storage/leveldb-store";
@@ -45,6 +47,7 @@ export interface TandemServer {
 }
 
 const COLLAB_PATH = "/collab";
+const YJS_PREFIX = "/yjs/";
 
 /**
  * The composition root: storage, Hocuspocus with its extensions, the HTTP API,
@@ -67,7 +70,8 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
     extensions: [access, persistence],
   });
   const documents = new DocumentService(hocuspocus, store, persistence);
-  const collab = new CollabSocket({ hocuspocus, maxMessageBytes: config.MAX_MESSAGE_BYTES, log });
+  const collab = new SyncSocket({ hocuspocus, maxMessageBytes: config.MAX_MESSAGE_BYTES, log });
+  const collabDialect = hocuspocusDialect(log);
 
   let ready = false;
   const router = new Router();
@@ -112,9 +116,16 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
 
   httpServer.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
-    if (pathname === COLLAB_PATH || pathname.startsWith(`${COLLAB_PATH}/`)) {
-      if (!ready) return refuseUpgrade(socket, 503, "Service Unavailable");
-      collab.handleUpgrade(req, socket, head);
+    const isCollab = pathname === COLLAB_PATH || pathname.startsWith(`${COLLAB_PATH}/`);
+    const isYjs = pathname.startsWith(YJS_PREFIX) && pathname.length > YJS_PREFIX.length;
+    if ((isCollab || isYjs) && !ready) {
+      refuseUpgrade(socket, 503, "Service Unavailable");
+    } else if (isCollab) {
+      collab.handleUpgrade(req, socket, head, collabDialect);
+    } else if (isYjs) {
+      // y-websocket puts the room name after the path; the id rule is checked by DocumentAccess.
+      const name = safeDecode(pathname.slice(YJS_PREFIX.length));
+      collab.handleUpgrade(req, socket, head, yWebsocketDialect(name, log));
     } else if (web) {
       web.handleUpgrade(req, socket, head);
     } else {
@@ -208,6 +219,14 @@ function toHttpError(error: unknown): HttpError {
 
 function refuseUpgrade(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 async function waitFor(condition: () => boolean): Promise<void> {

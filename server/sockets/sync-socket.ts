@@ -1,12 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Hocuspocus, WebSocketLike } from "@hocuspocus/server";
-import { type RawData, WebSocket, WebSocketServer } from "ws";
+import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../log";
-import { permissionDeniedReason, RETRYABLE_REFUSALS } from "../protocol/retryable-refusal";
 import { toFetchRequest } from "./fetch-request";
 
-export interface CollabSocketOptions {
+export interface SyncSocketOptions {
   hocuspocus: Hocuspocus;
   maxMessageBytes: number;
   log: Logger;
@@ -18,17 +17,32 @@ export const CloseCode = {
   UnsupportedData: 1003,
   MessageTooBig: 1009,
   TryAgainLater: 1013,
+  Forbidden: 4403,
 } as const;
 
 /**
- * The `/collab` endpoint: accepts WebSocket upgrades and hands each socket to
- * Hocuspocus. `ws` enforces MAX_MESSAGE_BYTES (closing with 1009) before a
- * frame is buffered whole, so an oversized message never reaches a document.
+ * How one wire protocol maps onto Hocuspocus's: Hocuspocus frames are the
+ * y-protocols frames with a document address in front and an Auth handshake.
  */
-export class CollabSocket {
+export interface Dialect {
+  /** The socket Hocuspocus writes to; translates its outgoing frames. */
+  socketFor(ws: WebSocket): WebSocketLike;
+  /** Frames Hocuspocus must see before the client's first one. */
+  opening(): Uint8Array[];
+  /** A client frame as Hocuspocus expects it. */
+  incoming(frame: Uint8Array): Uint8Array;
+}
+
+/**
+ * A WebSocket endpoint feeding Hocuspocus. Every dialect reaches the same live
+ * documents through the same hooks, so durability and limits are identical.
+ * `ws` enforces MAX_MESSAGE_BYTES (closing with 1009) before a frame is
+ * buffered whole, so an oversized message never reaches a document.
+ */
+export class SyncSocket {
   private readonly wss: WebSocketServer;
 
-  constructor(private readonly options: CollabSocketOptions) {
+  constructor(private readonly options: SyncSocketOptions) {
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes,
@@ -40,8 +54,8 @@ export class CollabSocket {
     return this.wss.clients.size;
   }
 
-  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.attach(ws, request));
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, dialect: Dialect): void {
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.attach(ws, request, dialect));
   }
 
   /** Closes every socket with `code`; providers see a clean close and reconnect elsewhere. */
@@ -58,24 +72,28 @@ export class CollabSocket {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private retryingSocket(ws: WebSocket): WebSocketLike {
-    return retryingSocketFor(ws, this.options.log);
-  }
-
-  private attach(ws: WebSocket, request: IncomingMessage): void {
+  private attach(ws: WebSocket, request: IncomingMessage, dialect: Dialect): void {
     const { hocuspocus, log } = this.options;
-    const client = hocuspocus.handleConnection(
-      this.retryingSocket(ws),
-      toFetchRequest(request),
-      {},
-    );
+    const client = hocuspocus.handleConnection(dialect.socketFor(ws), toFetchRequest(request), {});
+    for (const frame of dialect.opening()) client.handleMessage(frame);
     ws.on("message", (data: RawData, isBinary: boolean) => {
       if (!isBinary) {
-        log.warn({ component: "collab-socket" }, "closed a socket that sent a text frame");
+        log.warn({ component: "sync-socket" }, "closed a socket that sent a text frame");
         ws.close(CloseCode.UnsupportedData, "binary frames only");
         return;
       }
-      client.handleMessage(toUint8Array(data));
+      let frame: Uint8Array;
+      try {
+        frame = dialect.incoming(toUint8Array(data));
+      } catch (error) {
+        log.warn(
+          { component: "sync-socket", err: String(error) },
+          "closed a socket that sent an unreadable frame",
+        );
+        ws.close(CloseCode.UnsupportedData, "malformed-message");
+        return;
+      }
+      client.handleMessage(frame);
     });
     ws.on("close", (code: number, reason: Buffer) => {
       client.handleClose({ code, reason: reason.toString() });
@@ -83,37 +101,11 @@ export class CollabSocket {
     ws.on("error", (error: Error & { code?: string }) => {
       // ws has already started closing the socket (1009 for an oversized frame, 1002 for a bad one).
       log.warn(
-        { component: "collab-socket", err: error.message, code: error.code },
+        { component: "sync-socket", err: error.message, code: error.code },
         "socket error; connection closed",
       );
     });
   }
-}
-
-/** The socket as Hocuspocus sees it, with retryable refusals turned into a close (see RETRYABLE_REFUSALS). */
-function retryingSocketFor(ws: WebSocket, log: Logger): WebSocketLike {
-  return {
-    get readyState() {
-      return ws.readyState;
-    },
-    send(data) {
-      if (data instanceof Uint8Array) {
-        const reason = permissionDeniedReason(data);
-        if (reason !== null && RETRYABLE_REFUSALS.has(reason)) {
-          log.info(
-            { component: "collab-socket", reason },
-            "closing the socket so the client retries",
-          );
-          ws.close(CloseCode.TryAgainLater, reason);
-          return;
-        }
-      }
-      ws.send(data as Uint8Array);
-    },
-    close(code, reason) {
-      ws.close(code, reason);
-    },
-  };
 }
 
 function toUint8Array(data: RawData): Uint8Array {
@@ -121,5 +113,3 @@ function toUint8Array(data: RawData): Uint8Array {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   return data;
 }
-
-export { WebSocket };

@@ -1,0 +1,40 @@
+import type { WebSocketLike } from "@hocuspocus/server";
+import type { WebSocket } from "ws";
+import type { Logger } from "../log";
+import { permissionDeniedReason, RETRYABLE_REFUSALS } from "../protocol/retryable-refusal";
+import { CloseCode, type Dialect } from "./sync-socket";
+
+/** `/collab`: HocuspocusProvider speaks Hocuspocus's own protocol, so frames pass through. */
+export function hocuspocusDialect(log: Logger): Dialect {
+  return {
+    socketFor: (ws) => retryingSocket(ws, log),
+    opening: () => [],
+    incoming: (frame) => frame,
+  };
+}
+
+/** Retryable refusals (see RETRYABLE_REFUSALS) become a close, so providers reconnect. */
+function retryingSocket(ws: WebSocket, log: Logger): WebSocketLike {
+  return {
+    get readyState() {
+      return ws.readyState;
+    },
+    send(data) {
+      if (data instanceof Uint8Array) {
+        const reason = permissionDeniedReason(data);
+        if (reason !== null && RETRYABLE_REFUSALS.has(reason)) {
+          log.info(
+            { component: "sync-socket", reason },
+            "closing the socket so the client retries",
+          );
+          ws.close(CloseCode.TryAgainLater, reason);
+          return;
+        }
+      }
+      ws.send(data as Uint8Array);
+    },
+    close(code, reason) {
+      ws.close(code, reason);
+    },
+  };
+}
