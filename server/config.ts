@@ -38,7 +38,7 @@ export class ConfigError extends Error {
  * Parses and validates the environment once at start. Every problem is listed
  * in one line so a self-hoster fixes them all in one go.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const input = Object.fromEntries(
     Object.keys(envSchema.shape).map((key) => [key, emptyToUndefined(env[key])]),
   );

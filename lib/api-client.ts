@@ -1,0 +1,71 @@
+import { z } from "zod";
+
+export const docMetaSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  sizeBytes: z.number(),
+});
+
+export type DocSummary = z.infer<typeof docMetaSchema>;
+
+const listSchema = z.object({ docs: z.array(docMetaSchema) });
+const oneSchema = z.object({ doc: docMetaSchema });
+const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** A failed API call, with the server's error code when it sent one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+async function failure(response: Response): Promise<ApiError> {
+  const body = errorSchema.safeParse(await response.json().catch(() => null));
+  return body.success
+    ? new ApiError(response.status, body.data.error.code, body.data.error.message)
+    : new ApiError(response.status, "http-error", `HTTP ${response.status}`);
+}
+
+/** Documents, newest first. `origin` is "" in the browser and the server's own URL on the server. */
+export async function listDocs(origin: string): Promise<DocSummary[]> {
+  const response = await fetch(`${origin}/api/docs`, { cache: "no-store" });
+  if (!response.ok) throw await failure(response);
+  return listSchema.parse(await response.json()).docs;
+}
+
+/** A document's metadata, or null when it does not exist (or was deleted). */
+export async function getDoc(origin: string, id: string): Promise<DocSummary | null> {
+  const response = await fetch(`${origin}/api/docs/${encodeURIComponent(id)}`, {
+    cache: "no-store",
+  });
+  if (response.status === 404 || response.status === 410) return null;
+  if (!response.ok) throw await failure(response);
+  return oneSchema.parse(await response.json()).doc;
+}
+
+/** The document rendered to HTML by the server, or null when it does not exist. */
+export async function getDocHtml(origin: string, id: string): Promise<string | null> {
+  const response = await fetch(`${origin}/api/docs/${encodeURIComponent(id)}/html`, {
+    cache: "no-store",
+  });
+  if (response.status === 404 || response.status === 410) return null;
+  if (!response.ok) throw await failure(response);
+  return response.text();
+}
+
+export async function createDoc(origin: string, title?: string): Promise<DocSummary> {
+  const response = await fetch(`${origin}/api/docs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(title ? { title } : {}),
+  });
+  if (!response.ok) throw await failure(response);
+  return oneSchema.parse(await response.json()).doc;
+}
