@@ -223,17 +223,18 @@ export class LevelStore implements DocStore {
     // A delete that started while the merge ran wins; never resurrect its data.
     if (state.deleted) throw deletedError(id);
     const mergedBytes = logEntries.reduce((sum, [, value]) => sum + value.byteLength, 0);
+    await this.write([
+      { type: "put", key: snapshotKey(id), value: snapshot },
+      ...logEntries.map(([key]): Operation => ({ type: "del", key })),
+    ]);
+    // Counters change only once the batch is on disk, so logStats never runs ahead of load().
     state.snapshotBytes = snapshot.byteLength;
     state.logEntries -= logEntries.length;
     state.logBytes -= mergedBytes;
-    if (state.meta) state.meta.sizeBytes = state.snapshotBytes + state.logBytes;
-    await this.write(
-      [
-        { type: "put", key: snapshotKey(id), value: snapshot },
-        ...logEntries.map(([key]): Operation => ({ type: "del", key })),
-      ],
-      id,
-    );
+    if (state.meta && !state.deleted) {
+      state.meta.sizeBytes = state.snapshotBytes + state.logBytes;
+      await this.write([], id);
+    }
     return { merged: logEntries.length, snapshotBytes: snapshot.byteLength };
   }
 
