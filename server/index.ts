@@ -67,10 +67,18 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
     name: "tandem",
     quiet: true,
     unloadImmediately: true,
+    // Send each update as it is applied. The default (0) merges everything applied in one
+    // event-loop turn with Y.mergeUpdates, which dominates CPU when one client types fast.
+    flushDelay: false,
     extensions: [access, persistence],
   });
   const documents = new DocumentService(hocuspocus, store, persistence);
-  const collab = new SyncSocket({ hocuspocus, maxMessageBytes: config.MAX_MESSAGE_BYTES, log });
+  const collab = new SyncSocket({
+    hocuspocus,
+    maxMessageBytes: config.MAX_MESSAGE_BYTES,
+    log,
+    onFrame: (socket, frame) => persistence.prefetch(socket, frame),
+  });
   const collabDialect = hocuspocusDialect(log);
 
   let ready = false;

@@ -2,11 +2,14 @@ import type {
   afterLoadDocumentPayload,
   afterUnloadDocumentPayload,
   beforeHandleMessagePayload,
+  connectedPayload,
   Extension,
   onChangePayload,
   onLoadDocumentPayload,
   onStoreDocumentPayload,
+  WebSocketLike,
 } from "@hocuspocus/server";
+import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
 import { DEFAULT_TITLE } from "../../lib/doc-id";
 import type { Logger } from "../log";
@@ -45,6 +48,10 @@ export class Persistence implements Extension {
   readonly priority = 1000;
 
   private readonly pendingServerWrites = new Map<string, Set<Promise<void>>>();
+  /** Documents each socket has an established (access-checked, loaded) connection to. */
+  private readonly established = new WeakMap<WebSocketLike, Set<string>>();
+  /** Appends started as frames arrived, awaited when Hocuspocus gets to the frame. */
+  private readonly started = new WeakMap<Uint8Array, Promise<void>>();
   private readonly compacting = new Set<string>();
 
   constructor(private readonly options: PersistenceOptions) {}
@@ -117,10 +124,49 @@ export class Persistence implements Extension {
     });
   }
 
+  async connected({ connection, documentName }: connectedPayload): Promise<void> {
+    const socket = connection.webSocket;
+    let documents = this.established.get(socket);
+    if (!documents) {
+      documents = new Set();
+      this.established.set(socket, documents);
+    }
+    documents.add(documentName);
+    connection.onClose(() => documents.delete(documentName));
+  }
+
+  /**
+   * Called by the socket layer for each frame as it arrives. Hocuspocus handles
+   * one frame of a connection at a time, awaiting `beforeHandleMessage`; starting
+   * the append here lets a burst of frames share one group commit instead of
+   * paying one write each. Only for documents the socket is established on, so
+   * nothing is written before the access checks passed.
+   */
+  prefetch(socket: WebSocketLike, frame: Uint8Array): void {
+    const documents = this.established.get(socket);
+    if (!documents || documents.size === 0) return;
+    const documentName = readDocumentName(frame);
+    if (documentName === null || !documents.has(documentName)) return;
+    const append = this.appendFrame(documentName, frame);
+    // Awaited (and its error surfaced) in beforeHandleMessage; never unhandled meanwhile.
+    append.catch(() => undefined);
+    this.started.set(frame, append);
+  }
+
   async beforeHandleMessage({
     update: frame,
     documentName,
   }: beforeHandleMessagePayload): Promise<void> {
+    const started = this.started.get(frame);
+    if (started) {
+      this.started.delete(frame);
+      return started;
+    }
+    return this.appendFrame(documentName, frame);
+  }
+
+  /** Validates a client frame and, when it carries a document change, appends it durably. */
+  private async appendFrame(documentName: string, frame: Uint8Array): Promise<void> {
     let summary: ReturnType<typeof inspectClientFrame>;
     try {
       summary = inspectClientFrame(frame);
@@ -214,6 +260,17 @@ export class Persistence implements Extension {
       if (pending.size === 0) this.pendingServerWrites.delete(documentName);
     };
     tracked.then(settle, settle);
+  }
+}
+
+/** The document a frame is addressed to (without a session suffix), or null if unreadable. */
+function readDocumentName(frame: Uint8Array): string | null {
+  try {
+    const address = decoding.readVarString(decoding.createDecoder(frame));
+    const separator = address.indexOf("\0");
+    return separator === -1 ? address : address.slice(0, separator);
+  } catch {
+    return null;
   }
 }
 

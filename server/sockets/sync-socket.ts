@@ -9,6 +9,8 @@ export interface SyncSocketOptions {
   hocuspocus: Hocuspocus;
   maxMessageBytes: number;
   log: Logger;
+  /** Sees each client frame (as Hocuspocus will) before Hocuspocus queues it. */
+  onFrame?: (socket: WebSocketLike, frame: Uint8Array) => void;
 }
 
 /** Close codes Tandem sends itself (RFC 6455 and the 4xxx application range). */
@@ -73,8 +75,9 @@ export class SyncSocket {
   }
 
   private attach(ws: WebSocket, request: IncomingMessage, dialect: Dialect): void {
-    const { hocuspocus, log } = this.options;
-    const client = hocuspocus.handleConnection(dialect.socketFor(ws), toFetchRequest(request), {});
+    const { hocuspocus, log, onFrame } = this.options;
+    const socket = dialect.socketFor(ws);
+    const client = hocuspocus.handleConnection(socket, toFetchRequest(request), {});
     for (const frame of dialect.opening()) client.handleMessage(frame);
     ws.on("message", (data: RawData, isBinary: boolean) => {
       if (!isBinary) {
@@ -93,6 +96,7 @@ export class SyncSocket {
         ws.close(CloseCode.UnsupportedData, "malformed-message");
         return;
       }
+      onFrame?.(socket, frame);
       client.handleMessage(frame);
     });
     ws.on("close", (code: number, reason: Buffer) => {

@@ -73,6 +73,25 @@ describe("bad input never hurts other users", () => {
     await expectUnharmed();
   });
 
+  it("writes nothing for frames sent before or without a successful handshake", async () => {
+    const update = new Y.Doc();
+    update.getText("text").insert(0, "sneaky");
+    const sync = (name: string) =>
+      frame(name, 0, (encoder) => {
+        encoding.writeVarUint(encoder, 2);
+        encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(update));
+      });
+    const raw = await RawSocket.open(server.wsUrl);
+    raw.send(sync("never-authenticated"));
+    raw.authenticate("bad!name");
+    raw.send(sync("bad!name"));
+    await waitUntil(() => raw.frames.some((f) => f.type === 2), "the refusal");
+    raw.close();
+    expect(await server.store.load("never-authenticated")).toBeNull();
+    expect(await server.store.getMeta("bad!name")).toBeNull();
+    await expectUnharmed();
+  });
+
   it("closes a connection that sends a truncated update", async () => {
     const raw = await authenticated("victim-doc");
     raw.send(
