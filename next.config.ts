@@ -1,5 +1,10 @@
 import type { NextConfig } from "next";
 
+// `next build` (also run directly as `npm run build`) and Next's request router in our
+// server load this file before they create their telemetry client, so neither reports
+// to Vercel; `tandem serve` and ensureBuild set the same variable themselves too.
+process.env.NEXT_TELEMETRY_DISABLED = "1";
+
 const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,

@@ -60,6 +60,7 @@ export async function getDocHtml(origin: string, id: string): Promise<string | n
   return response.text();
 }
 
+/** Creates a document; without a title the server names it "Untitled". */
 export async function createDoc(origin: string, title?: string): Promise<DocSummary> {
   const response = await fetch(`${origin}/api/docs`, {
     method: "POST",
