@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { converge } from "./converge/command";
 import { serve } from "./serve";
 
 const USAGE = `Usage: tandem <command> [options]
@@ -8,6 +9,7 @@ Commands:
     --no-web       Run only the sync server and HTTP API (self-hosted backend)
     --dev          Run Next.js in development mode
     --port N       Listen on port N (overrides PORT)
+  converge         Prove a sync server converges under faults (see tandem converge --help)
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -39,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return serve({ web: !values["no-web"], dev: values.dev, port });
   }
+  if (command === "converge") return converge(rest);
   process.stderr.write(`tandem: unknown command '${command}'\n\n${USAGE}\n`);
   return 2;
 }
