@@ -106,3 +106,45 @@ describe("converge options", () => {
     expect(parseConvergeArgs(["--help"])).toBe("help");
   });
 });
+
+describe("tandem converge command line", () => {
+  it("prints a JSON report and exits 0 when everything converged", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "server/cli/main.ts",
+        "converge",
+        "--clients",
+        "2",
+        "--docs",
+        "1",
+        "--seconds",
+        "1",
+        "--faults",
+        "none",
+        "--seed",
+        "3",
+        "--json",
+      ],
+      { cwd: path.resolve(import.meta.dirname, "../.."), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout) as { ok: boolean; seed: number; documents: unknown[] };
+    expect(report.ok).toBe(true);
+    expect(report.seed).toBe(3);
+    expect(report.documents).toHaveLength(1);
+    expect(stderr).toContain("edits stopped");
+  }, 60_000);
+});
