@@ -185,7 +185,7 @@ describe("bad input never hurts other users", () => {
   });
 
   it("refuses upgrades on unknown paths", async () => {
-    const result = await RawSocket.open(server.url.replace("http", "ws") + "/elsewhere").then(
+    const result = await RawSocket.open(`${server.url.replace("http", "ws")}/elsewhere`).then(
       () => "opened",
       (error: Error) => error.message,
     );
