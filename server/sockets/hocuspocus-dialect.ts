@@ -2,6 +2,7 @@ import type { WebSocketLike } from "@hocuspocus/server";
 import type { WebSocket } from "ws";
 import type { Logger } from "../log";
 import { permissionDeniedReason, RETRYABLE_REFUSALS } from "../protocol/retryable-refusal";
+import { createFrameWriter } from "./frame-writer";
 import { CloseCode, type Dialect } from "./sync-socket";
 
 /** `/collab`: HocuspocusProvider speaks Hocuspocus's own protocol, so frames pass through. */
@@ -15,6 +16,7 @@ export function hocuspocusDialect(log: Logger): Dialect {
 
 /** Retryable refusals (see RETRYABLE_REFUSALS) become a close, so providers reconnect. */
 function retryingSocket(ws: WebSocket, log: Logger): WebSocketLike {
+  const write = createFrameWriter(ws);
   return {
     get readyState() {
       return ws.readyState;
@@ -31,7 +33,7 @@ function retryingSocket(ws: WebSocket, log: Logger): WebSocketLike {
           return;
         }
       }
-      ws.send(data as Uint8Array);
+      write(data as Uint8Array);
     },
     close(code, reason) {
       ws.close(code, reason);

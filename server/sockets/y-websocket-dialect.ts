@@ -4,6 +4,7 @@ import * as encoding from "lib0/encoding";
 import type { WebSocket } from "ws";
 import type { Logger } from "../log";
 import { RETRYABLE_REFUSALS } from "../protocol/retryable-refusal";
+import { createFrameWriter } from "./frame-writer";
 import { CloseCode, type Dialect } from "./sync-socket";
 
 // Message types shared by y-websocket and Hocuspocus; Hocuspocus adds the rest.
@@ -43,7 +44,20 @@ export function yWebsocketDialect(documentName: string, log: Logger): Dialect {
   };
 }
 
+/** One stripped view per frame, so a broadcast still shares one frame header across sockets. */
+const stripped = new WeakMap<Uint8Array, Uint8Array>();
+
+function withoutAddress(frame: Uint8Array, bodyStart: number): Uint8Array {
+  let body = stripped.get(frame);
+  if (!body) {
+    body = frame.subarray(bodyStart);
+    stripped.set(frame, body);
+  }
+  return body;
+}
+
 function translatingSocket(ws: WebSocket, log: Logger): WebSocketLike {
+  const write = createFrameWriter(ws);
   return {
     get readyState() {
       return ws.readyState;
@@ -55,9 +69,9 @@ function translatingSocket(ws: WebSocket, log: Logger): WebSocketLike {
       const bodyStart = decoder.pos;
       const type = decoding.readVarUint(decoder);
       if (type === SYNC || type === AWARENESS || type === QUERY_AWARENESS) {
-        ws.send(frame.subarray(bodyStart));
+        write(withoutAddress(frame, bodyStart));
       } else if (type === SYNC_REPLY) {
-        ws.send(
+        write(
           encoding.encode((encoder) => {
             encoding.writeVarUint(encoder, SYNC);
             encoding.writeUint8Array(encoder, decoding.readTailAsUint8Array(decoder));
