@@ -12,6 +12,8 @@ import { StoreError } from "./storage/doc-store";
  * storage without loading the document into the sync server.
  */
 export class DocumentService {
+  private readonly deleteListeners = new Set<(id: string) => void>();
+
   constructor(
     private readonly hocuspocus: Hocuspocus,
     private readonly store: DocStore,
@@ -56,6 +58,13 @@ export class DocumentService {
       throw new StoreError("not-found", `no document ${id}`);
     }
     this.refuseLiveConnections(id, "document-deleted");
+    for (const listener of this.deleteListeners) listener(id);
+  }
+
+  /** Transports outside Hocuspocus (the HTTP fallback) drop their streams on delete through this. */
+  onDelete(listener: (id: string) => void): () => void {
+    this.deleteListeners.add(listener);
+    return () => this.deleteListeners.delete(listener);
   }
 
   /**

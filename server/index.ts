@@ -7,6 +7,7 @@ import { DocumentService } from "./documents";
 import { DocumentAccess } from "./extensions/document-access";
 import { Persistence } from "./extensions/persistence";
 import { addDocsApi } from "./http/docs-api";
+import { addFallbackSync } from "./http/fallback-sync";
 import { addHealthRoutes } from "./http/health";
 import { HttpError, sendError } from "./http/http-kit";
 import { Router } from "./http/router";
@@ -83,12 +84,21 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
 
   let ready = false;
   const router = new Router();
-  addHealthRoutes(router, {
+  const metrics = addHealthRoutes(router, {
     isReady: () => ready,
     documentsLoaded: () => hocuspocus.getDocumentsCount(),
     connections: () => collab.clientCount,
   });
   addDocsApi(router, documents);
+  const fallback = addFallbackSync(router, {
+    hocuspocus,
+    store,
+    documents,
+    log,
+    maxMessageBytes: config.MAX_MESSAGE_BYTES,
+    isAccepting: () => ready,
+    metrics,
+  });
 
   let web: WebApp | undefined;
   const httpServer = createServer((req, res) => {
@@ -183,6 +193,8 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
         "close sockets",
         async () => {
           collab.closeAll(CloseCode.GoingAway, "server shutting down");
+          // HTTP event streams hold their documents loaded; end them so documents can unload.
+          await fallback.close();
           hocuspocus.flushPendingStores();
           await waitFor(() => hocuspocus.getDocumentsCount() === 0 && collab.clientCount === 0);
         },

@@ -1,0 +1,425 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import * as awarenessProtocol from "y-protocols/awareness";
+import * as Y from "yjs";
+import { type SseEvent, SseParser } from "@/lib/sse-parser";
+import { connectClient, type TestClient, waitAcknowledged, waitSynced } from "../helpers/clients";
+import { type ServerProcess, spawnServer } from "../helpers/server-process";
+import { startTestServer, type TestServer } from "../helpers/tandem";
+import { waitUntil } from "../helpers/wait";
+
+interface Stream {
+  status: Promise<number>;
+  events: SseEvent[];
+  /** Resolves when the server ends the stream or it is aborted. */
+  ended: Promise<void>;
+  close(): void;
+}
+
+/** Reads an event stream with fetch, as the browser transport does. */
+function openStream(url: string): Stream {
+  const controller = new AbortController();
+  const events: SseEvent[] = [];
+  let resolveStatus: (status: number) => void = () => undefined;
+  const status = new Promise<number>((resolve) => {
+    resolveStatus = resolve;
+  });
+  const ended = (async () => {
+    const response = await fetch(url, { signal: controller.signal });
+    resolveStatus(response.status);
+    if (!response.body) return;
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const parser = new SseParser((event) => events.push(event));
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parser.push(decoder.decode(value, { stream: true }));
+    }
+  })().catch(() => resolveStatus(0));
+  return { status, events, ended, close: () => controller.abort() };
+}
+
+const fromBase64 = (data: string) => new Uint8Array(Buffer.from(data, "base64"));
+const toBase64url = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
+
+function postBinary(url: string, body: Uint8Array): Promise<Response> {
+  return fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/octet-stream" },
+    body: new Uint8Array(body),
+  });
+}
+
+/** An update inserting `text` at the start of Y.Text "text", made by its own client. */
+function textUpdate(text: string, base?: Y.Doc): Uint8Array<ArrayBuffer> {
+  const doc = new Y.Doc();
+  if (base) Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
+  const before = Y.encodeStateVector(doc);
+  doc.getText("text").insert(0, text);
+  const update = new Uint8Array(Y.encodeStateAsUpdate(doc, before));
+  doc.destroy();
+  return update;
+}
+
+interface PollBody {
+  cursor: string;
+  stateVector: string;
+  update: string | null;
+  awareness: string | null;
+}
+
+describe("HTTP fallback sync: server endpoints", () => {
+  let server: TestServer;
+  const clients: TestClient[] = [];
+  const streams: Stream[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ MAX_MESSAGE_BYTES: "65536" });
+  });
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.destroy();
+    for (const stream of streams.splice(0)) stream.close();
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+
+  const docUrl = (id: string, rest: string) => `${server.url}/api/docs/${id}/${rest}`;
+  const stream = (url: string) => {
+    const opened = openStream(url);
+    streams.push(opened);
+    return opened;
+  };
+  const socket = (id: string) => {
+    const client = connectClient(server.wsUrl, id);
+    clients.push(client);
+    return client;
+  };
+
+  it("posts an update durably and live to socket clients; streams socket edits back", async () => {
+    const watcher = socket("fb-live");
+    await waitSynced(watcher);
+    watcher.text.insert(0, "from socket ");
+    await waitAcknowledged(watcher);
+
+    const events = stream(docUrl("fb-live", "events"));
+    expect(await events.status).toBe(200);
+    await waitUntil(() => events.events.some((e) => e.event === "synced"), "the stream to sync");
+    const [first, second] = events.events;
+    expect(first?.event).toBe("update");
+    expect(second?.event).toBe("synced");
+    const mirror = new Y.Doc();
+    Y.applyUpdate(mirror, fromBase64(first?.data ?? ""));
+    expect(mirror.getText("text").toString()).toBe("from socket ");
+    expect(Y.encodeStateVector(mirror)).toEqual(fromBase64(second?.data ?? ""));
+
+    const update = textUpdate("from http ", mirror);
+    const response = await postBinary(docUrl("fb-live", "updates"), update);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true });
+    // Acknowledged means in the store's log already.
+    const stored = await server.store.load("fb-live");
+    const fromStore = new Y.Doc();
+    for (const entry of stored?.updates ?? []) Y.applyUpdate(fromStore, entry);
+    expect(fromStore.getText("text").toString()).toBe("from http from socket ");
+    await waitUntil(
+      () => watcher.text.toString() === "from http from socket ",
+      "the socket client to see the HTTP edit",
+    );
+
+    watcher.text.insert(watcher.text.length, "again");
+    await waitUntil(() => {
+      for (const event of events.events.slice(2)) {
+        if (event.event === "update") Y.applyUpdate(mirror, fromBase64(event.data));
+      }
+      return mirror.getText("text").toString() === watcher.text.toString();
+    }, "the stream to carry the socket edit");
+  });
+
+  it("does not echo a client's own updates on its stream", async () => {
+    const events = stream(docUrl("fb-echo", "events?client=4242"));
+    await waitUntil(() => events.events.some((e) => e.event === "synced"), "the stream to sync");
+    const own = await postBinary(docUrl("fb-echo", "updates?client=4242"), textUpdate("own"));
+    expect(own.status).toBe(200);
+    const other = await postBinary(docUrl("fb-echo", "updates?client=7"), textUpdate("other"));
+    expect(other.status).toBe(200);
+    await waitUntil(() => events.events.length >= 3, "the other client's update");
+    const mirror = new Y.Doc();
+    for (const event of events.events.filter((e) => e.event === "update")) {
+      Y.applyUpdate(mirror, fromBase64(event.data));
+    }
+    expect(mirror.getText("text").toString()).toBe("other");
+  });
+
+  it("refuses bad input with JSON errors and leaves the document alone", async () => {
+    const watcher = socket("fb-bad");
+    await waitSynced(watcher);
+    watcher.text.insert(0, "intact");
+    await waitAcknowledged(watcher);
+    const before = await server.store.load("fb-bad");
+
+    const cases: Array<[string, RequestInit, number, string]> = [
+      [
+        "fb-bad/updates",
+        { method: "POST", body: new Uint8Array([1, 2, 3, 250, 251]) },
+        400,
+        "invalid-update",
+      ],
+      ["fb-bad/updates", { method: "POST", body: new Uint8Array() }, 400, "invalid-update"],
+      [
+        "fb-bad/updates",
+        { method: "POST", body: new Uint8Array(70_000) },
+        413,
+        "payload-too-large",
+      ],
+      [
+        "fb-bad/updates",
+        { method: "POST", headers: { "content-type": "application/json" }, body: "{}" },
+        415,
+        "unsupported-media-type",
+      ],
+      ["bad!id/updates", { method: "POST", body: textUpdate("x") }, 400, "invalid-document-id"],
+      ["fb-bad/updates?client=-1", { method: "POST", body: textUpdate("x") }, 400, "invalid-query"],
+      [
+        "fb-bad/awareness",
+        { method: "POST", body: new Uint8Array([5, 1]) },
+        400,
+        "invalid-awareness",
+      ],
+      ["fb-bad/events?sv=***", { method: "GET" }, 400, "invalid-query"],
+      ["fb-bad/events?sv=AQ", { method: "GET" }, 400, "invalid-state-vector"],
+      ["fb-bad/poll?sv=AQ", { method: "GET" }, 400, "invalid-state-vector"],
+      ["fb-bad/poll?timeout=soon", { method: "GET" }, 400, "invalid-query"],
+      ["fb-bad/events", { method: "POST" }, 405, "method-not-allowed"],
+    ];
+    for (const [route, init, status, code] of cases) {
+      const response = await fetch(`${server.url}/api/docs/${route}`, init);
+      expect(`${route} ${response.status}`).toBe(`${route} ${status}`);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe(code);
+      expect(body.error.message.length).toBeGreaterThan(0);
+    }
+
+    expect(await server.store.load("fb-bad")).toEqual(before);
+    watcher.text.insert(6, "!");
+    await waitAcknowledged(watcher);
+    expect(watcher.provider.isSynced).toBe(true);
+    const state = await fetch(docUrl("fb-bad", "state"));
+    const check = new Y.Doc();
+    Y.applyUpdate(check, new Uint8Array(await state.arrayBuffer()));
+    expect(check.getText("text").toString()).toBe("intact!");
+  });
+
+  it("creates an unknown document like a socket would, and refuses deleted ones", async () => {
+    const created = await postBinary(docUrl("fb-new-doc", "updates"), textUpdate("hello"));
+    expect(created.status).toBe(200);
+    const meta = await fetch(`${server.url}/api/docs/fb-new-doc`);
+    expect(meta.status).toBe(200);
+
+    const events = stream(docUrl("fb-new-doc", "events"));
+    await waitUntil(() => events.events.some((e) => e.event === "synced"), "the stream to sync");
+    const poll = fetch(docUrl("fb-new-doc", `poll?sv=${toBase64url(new Uint8Array([0]))}`));
+    // The poll has nothing to wait for: it lacks everything, so it answers at once.
+    expect((await poll).status).toBe(200);
+
+    expect((await fetch(`${server.url}/api/docs/fb-new-doc`, { method: "DELETE" })).status).toBe(
+      204,
+    );
+    await events.ended;
+    const last = events.events.at(-1);
+    expect(last?.event).toBe("error");
+    expect(JSON.parse(last?.data ?? "{}")).toMatchObject({ code: "document-deleted" });
+
+    for (const [route, init] of [
+      ["updates", { method: "POST", body: textUpdate("late") }],
+      ["awareness", { method: "POST", body: new Uint8Array([0]) }],
+      ["events", { method: "GET" }],
+      ["poll", { method: "GET" }],
+    ] as Array<[string, RequestInit]>) {
+      const response = await fetch(docUrl("fb-new-doc", route), init);
+      expect(`${route} ${response.status}`).toBe(`${route} 410`);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("deleted");
+    }
+    await waitUntil(
+      () => !server.hocuspocus.documents.has("fb-new-doc"),
+      "the deleted document to unload",
+    );
+  });
+
+  it("long-polls: answers at once when behind, waits for the next change otherwise", async () => {
+    const writer = socket("fb-poll");
+    await waitSynced(writer);
+    writer.text.insert(0, "one");
+    await waitAcknowledged(writer);
+
+    const first = (await (await fetch(docUrl("fb-poll", "poll?client=9"))).json()) as PollBody;
+    const mirror = new Y.Doc();
+    Y.applyUpdate(mirror, fromBase64(first.update ?? ""));
+    expect(mirror.getText("text").toString()).toBe("one");
+
+    const started = Date.now();
+    const empty = (await (
+      await fetch(
+        docUrl(
+          "fb-poll",
+          `poll?client=9&timeout=50&since=${first.cursor}&sv=${toBase64url(Y.encodeStateVector(mirror))}`,
+        ),
+      )
+    ).json()) as PollBody;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(40);
+    expect(empty.update).toBeNull();
+
+    const waiting = fetch(
+      docUrl(
+        "fb-poll",
+        `poll?client=9&since=${empty.cursor}&sv=${toBase64url(Y.encodeStateVector(mirror))}`,
+      ),
+    );
+    await waitUntil(
+      () => (server.hocuspocus.documents.get("fb-poll")?.getConnectionsCount() ?? 0) >= 2,
+      "the poll to hold the document",
+    );
+    // A deletion does not move the state vector; the cursor still tells the poll it is news.
+    writer.text.delete(0, 1);
+    const next = (await (await waiting).json()) as PollBody;
+    Y.applyUpdate(mirror, fromBase64(next.update ?? ""));
+    expect(mirror.getText("text").toString()).toBe("ne");
+  });
+
+  it("carries presence both ways and drops a stream's presence when it closes", async () => {
+    const peer = socket("fb-presence");
+    await waitSynced(peer);
+    peer.provider.setAwarenessField("user", { name: "socket" });
+
+    const events = stream(docUrl("fb-presence", "events?client=555"));
+    await waitUntil(
+      () => events.events.some((e) => e.event === "awareness"),
+      "the socket user's presence on the stream",
+    );
+    const local = new Y.Doc();
+    local.clientID = 555;
+    const awareness = new awarenessProtocol.Awareness(local);
+    for (const event of events.events.filter((e) => e.event === "awareness")) {
+      awarenessProtocol.applyAwarenessUpdate(awareness, fromBase64(event.data), "remote");
+    }
+    expect(awareness.getStates().get(peer.doc.clientID)).toEqual({ user: { name: "socket" } });
+
+    awareness.setLocalStateField("user", { name: "http" });
+    const posted = await postBinary(
+      docUrl("fb-presence", "awareness?client=555"),
+      awarenessProtocol.encodeAwarenessUpdate(awareness, [555]),
+    );
+    expect(posted.status).toBe(200);
+    await waitUntil(
+      () =>
+        JSON.stringify(peer.provider.awareness?.getStates().get(555)) ===
+        JSON.stringify({ user: { name: "http" } }),
+      "the socket user to see the HTTP user's presence",
+    );
+    // Its own presence is not echoed on its stream.
+    expect(
+      events.events.filter(
+        (e) =>
+          e.event === "awareness" &&
+          awarenessStates(fromBase64(e.data)).some(([clientId]) => clientId === 555),
+      ),
+    ).toHaveLength(0);
+
+    events.close();
+    await waitUntil(
+      () => !peer.provider.awareness?.getStates().has(555),
+      "the HTTP user's presence to go when its stream closes",
+    );
+    awareness.destroy();
+  });
+
+  it("exports metrics", async () => {
+    const body = await (await fetch(`${server.url}/metrics`)).text();
+    expect(body).toContain("tandem_http_fallback_requests_total");
+    expect(body).toMatch(
+      /tandem_http_fallback_requests_total\{endpoint="updates",status="200"\} \d+/,
+    );
+    expect(body).toContain("tandem_http_fallback_streams");
+  });
+});
+
+describe("HTTP fallback sync: durability", () => {
+  let dataDir: string;
+  const servers: ServerProcess[] = [];
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), "tandem-fallback-"));
+  });
+  afterAll(async () => {
+    for (const server of servers) server.child.kill("SIGKILL");
+    await Promise.all(servers.map((server) => server.exited));
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("keeps an acknowledged HTTP update through SIGKILL", async () => {
+    const first = await spawnServer({ DATA_DIR: dataDir });
+    servers.push(first);
+    const streamed = openStream(`${first.url}/api/docs/fb-durable/events`);
+    await waitUntil(() => streamed.events.some((e) => e.event === "synced"), "the stream");
+    const response = await postBinary(
+      `${first.url}/api/docs/fb-durable/updates`,
+      textUpdate("survives"),
+    );
+    expect(response.status).toBe(200);
+    first.child.kill("SIGKILL");
+    expect((await first.exited).signal).toBe("SIGKILL");
+    await streamed.ended;
+
+    const second = await spawnServer({ DATA_DIR: dataDir });
+    servers.push(second);
+    const state = await fetch(`${second.url}/api/docs/fb-durable/state`);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, new Uint8Array(await state.arrayBuffer()));
+    expect(doc.getText("text").toString()).toBe("survives");
+  });
+
+  it("ends open streams and polls at shutdown instead of waiting for them", async () => {
+    const server = await startTestServer();
+    try {
+      const streamed = openStream(`${server.url}/api/docs/fb-shutdown/events`);
+      await waitUntil(() => streamed.events.some((e) => e.event === "synced"), "the stream");
+      const first = (await (
+        await fetch(`${server.url}/api/docs/fb-shutdown/poll`)
+      ).json()) as PollBody;
+      const poll = fetch(
+        `${server.url}/api/docs/fb-shutdown/poll?since=${first.cursor}&sv=${toBase64url(fromBase64(first.stateVector))}`,
+      );
+      await waitUntil(
+        async () =>
+          (await (await fetch(`${server.url}/metrics`)).text()).includes(
+            "tandem_http_fallback_polls_waiting 1",
+          ),
+        "the poll to wait",
+      );
+      const started = Date.now();
+      await server.close();
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await streamed.ended;
+      expect(streamed.events.at(-1)?.event).toBe("error");
+      expect((await poll).status).toBe(200);
+      expect(server.hocuspocus.getDocumentsCount()).toBe(0);
+    } finally {
+      await server.dispose();
+    }
+  });
+});
+
+/** [clientId, state] pairs of an encoded awareness update. */
+function awarenessStates(update: Uint8Array): Array<[number, unknown]> {
+  const doc = new Y.Doc();
+  const awareness = new awarenessProtocol.Awareness(doc);
+  awareness.setLocalState(null);
+  awarenessProtocol.applyAwarenessUpdate(awareness, update, "read");
+  const states = [...awareness.getStates().entries()];
+  awareness.destroy();
+  doc.destroy();
+  return states;
+}
