@@ -1,0 +1,94 @@
+import { startClients } from "../client-process";
+import type { FanoutInput, FanoutResult } from "../clients/fanout";
+import { MetricSet } from "../results";
+import { quantile } from "../stats";
+import { rotation, runIndexes, type Scenario, serverCpu, withServers } from "./context";
+
+/** Receivers per client process: enough processes that receiving is never the bottleneck. */
+const RECEIVERS_PER_PROCESS = 50;
+
+/** (c) One writer at a fixed rate, N receivers on the same document. */
+export const fanoutScenario: Scenario = {
+  id: "c",
+  title: "Fan-out: one writer at a fixed rate, N receivers on one document",
+  async run({ profile, servers, log }) {
+    const { sizes, ratePerSecond, count, warmup } = profile.fanout;
+    const metrics = new MetricSet();
+    for (const size of sizes) {
+      metrics.define(`c.p50.${size}`, `p50 latency, ${size} clients`, "ms", "lower");
+      metrics.define(`c.p99.${size}`, `p99 latency, ${size} clients`, "ms", "lower");
+      metrics.define(
+        `c.cpu.${size}`,
+        `server CPU per delivered update, ${size} clients`,
+        "µs",
+        "lower",
+      );
+    }
+    await withServers(servers, async (running) => {
+      for (const size of sizes) {
+        for (const run of runIndexes(profile)) {
+          const updates = run < 0 ? Math.max(warmup * 2, 10) : count;
+          for (const kind of rotation(servers, run)) {
+            const server = running.get(kind)!;
+            const docName = `fanout-${size}-${run + 1}`;
+            const receiverInputs: FanoutInput[] = [];
+            for (let left = size; left > 0; left -= RECEIVERS_PER_PROCESS) {
+              receiverInputs.push({
+                role: "receivers",
+                target: server.target,
+                docName,
+                clients: Math.min(left, RECEIVERS_PER_PROCESS),
+                count: updates,
+              });
+            }
+            const receivers = startClients<FanoutInput, FanoutResult>("fanout.ts", receiverInputs);
+            const writer = startClients<FanoutInput, FanoutResult>("fanout.ts", [
+              { role: "writer", target: server.target, docName, count: updates, ratePerSecond },
+            ]);
+            try {
+              await Promise.all([receivers.ready, writer.ready]);
+              const { value, cpuMicros } = await serverCpu(server, async () => {
+                receivers.go();
+                writer.go();
+                return Promise.all([writer.results, receivers.results]);
+              });
+              const [[sent], received] = value;
+              if (sent?.role !== "writer") throw new Error("fan-out writer returned no send times");
+              const latencies: number[] = [];
+              for (const result of received) {
+                if (result.role !== "receivers") continue;
+                for (const arrivals of result.arrivals) {
+                  arrivals.forEach((arrivedAt, index) => {
+                    if (index < (run < 0 ? 0 : warmup)) return;
+                    latencies.push((arrivedAt - sent.sentAt[index]!) / 1000);
+                  });
+                }
+              }
+              const deliveries = updates * size;
+              if (latencies.some((latency) => !(latency >= 0))) {
+                metrics.fail(`${kind}: an update never reached a receiver (${size} clients)`);
+              }
+              const p50 = quantile(latencies, 0.5);
+              const p99 = quantile(latencies, 0.99);
+              const cpu = cpuMicros / deliveries;
+              log(
+                `  c ${kind} ${size} clients run ${run}: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, ${cpu.toFixed(2)} µs/delivery`,
+              );
+              if (run < 0) continue;
+              metrics.add(`c.p50.${size}`, kind, p50);
+              metrics.add(`c.p99.${size}`, kind, p99);
+              metrics.add(`c.cpu.${size}`, kind, cpu);
+            } finally {
+              await Promise.all([receivers.stop(), writer.stop()]);
+            }
+          }
+        }
+      }
+    });
+    return metrics.result(this.id, this.title, [
+      `${ratePerSecond} one-character updates/s; the first ${warmup} of each run are left out of the latencies.`,
+      "Latency: writer hands the edit to its provider -> receiver's Y.Text changed (one monotonic clock across processes).",
+      "Server CPU per delivered update = server CPU during the run / (updates x receivers); presence is off.",
+    ]);
+  },
+};

@@ -1,0 +1,181 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PROJECT_DIR } from "../paths";
+
+export type ServerKind = "tandem" | "hocuspocus" | "hocuspocus-tuned" | "y-websocket";
+export type Protocol = "hocuspocus" | "y-websocket";
+
+export const SERVER_KINDS: readonly ServerKind[] = [
+  "tandem",
+  "hocuspocus",
+  "hocuspocus-tuned",
+  "y-websocket",
+];
+
+export const SERVER_LABELS: Record<ServerKind, string> = {
+  tandem: "Tandem (durable)",
+  hocuspocus: "Hocuspocus 4.7 defaults",
+  "hocuspocus-tuned": "Hocuspocus 4.7 flushDelay:false",
+  "y-websocket": "@y/websocket-server 0.1.1",
+};
+
+/** What a client process needs to reach a server. */
+export interface ServerTarget {
+  kind: ServerKind;
+  protocol: Protocol;
+  /** Base WebSocket URL: HocuspocusProvider connects to it, y-websocket appends `/<room>`. */
+  wsUrl: string;
+  httpUrl: string;
+}
+
+export interface Probe {
+  cpuMicros: number;
+  rssBytes: number;
+}
+
+export interface RunningServer {
+  readonly target: ServerTarget;
+  readonly pid: number;
+  /** CPU time and RSS of the server process alone. */
+  probe(): Promise<Probe>;
+  /** Stops the process and waits for it; SIGTERM first so Tandem flushes and compacts. */
+  stop(): Promise<void>;
+  /** Stops and starts it again on the same port and data (Tandem's cold loads). */
+  restart(): Promise<void>;
+  /** Stops it and removes its data directory. */
+  dispose(): Promise<void>;
+}
+
+const LOADER = ["--import", "tsx", "--import", "./bench/servers/probe.ts"];
+
+/**
+ * Starts one server in its own process on loopback. Every kind runs under the
+ * same runtime and loader, so startup differences never reach the figures.
+ */
+export async function launchServer(kind: ServerKind): Promise<RunningServer> {
+  const port = await freePort();
+  const dataDir =
+    kind === "tandem" ? await mkdtemp(path.join(tmpdir(), "tandem-bench-")) : undefined;
+  const target: ServerTarget = {
+    kind,
+    protocol: kind === "y-websocket" ? "y-websocket" : "hocuspocus",
+    wsUrl: kind === "tandem" ? `ws://127.0.0.1:${port}/collab` : `ws://127.0.0.1:${port}`,
+    httpUrl: `http://127.0.0.1:${port}`,
+  };
+  const readyPath = kind === "tandem" ? "/readyz" : "/";
+
+  let child = await start();
+
+  async function start(): Promise<ChildProcess> {
+    const [script, env] = commandFor(kind, port, dataDir);
+    const process_ = spawn(process.execPath, [...LOADER, ...script], {
+      cwd: PROJECT_DIR,
+      env: { ...process.env, ...env },
+      // Start-up banners would interleave with the report; errors still show.
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
+    await waitListening(`${target.httpUrl}${readyPath}`, process_);
+    return process_;
+  }
+
+  async function stop(): Promise<void> {
+    const current = child;
+    if (current.exitCode !== null || current.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => current.once("exit", () => resolve()));
+    current.kill("SIGTERM");
+    const timer = setTimeout(() => current.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  return {
+    target,
+    get pid() {
+      return child.pid ?? -1;
+    },
+    probe: () => probe(child),
+    stop,
+    async restart() {
+      await stop();
+      child = await start();
+    },
+    async dispose() {
+      await stop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function commandFor(
+  kind: ServerKind,
+  port: number,
+  dataDir: string | undefined,
+): [string[], Record<string, string>] {
+  const common = { PORT: String(port), HOST: "127.0.0.1" };
+  switch (kind) {
+    case "tandem":
+      return [
+        ["server/cli/main.ts", "serve", "--no-web"],
+        {
+          ...common,
+          DATA_DIR: dataDir ?? "",
+          SYNC_WRITES: "true",
+          STORAGE: "leveldb",
+          LOG_LEVEL: "warn",
+        },
+      ];
+    case "hocuspocus":
+      return [["bench/servers/hocuspocus-stock.ts"], common];
+    case "hocuspocus-tuned":
+      return [["bench/servers/hocuspocus-stock.ts"], { ...common, BENCH_FLUSH_DELAY: "false" }];
+    case "y-websocket":
+      // The package's own server script, unchanged.
+      return [["node_modules/@y/websocket-server/src/server.js"], common];
+  }
+}
+
+function probe(child: ChildProcess): Promise<Probe> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("server did not answer the probe")), 10_000);
+    const onMessage = (message: unknown) => {
+      const value = message as Partial<Probe>;
+      if (typeof value.cpuMicros !== "number" || typeof value.rssBytes !== "number") return;
+      clearTimeout(timer);
+      child.off("message", onMessage);
+      resolve({ cpuMicros: value.cpuMicros, rssBytes: value.rssBytes });
+    };
+    child.on("message", onMessage);
+    child.send("probe");
+  });
+}
+
+async function waitListening(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${url}`);
+    try {
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`server did not start listening: ${url}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
