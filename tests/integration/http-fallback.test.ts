@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
+import { HttpSyncTransport, type HttpSyncTransportOptions } from "@/lib/http-sync-transport";
 import { type SseEvent, SseParser } from "@/lib/sse-parser";
 import { connectClient, type TestClient, waitAcknowledged, waitSynced } from "../helpers/clients";
 import { type ServerProcess, spawnServer } from "../helpers/server-process";
@@ -346,6 +347,289 @@ describe("HTTP fallback sync: server endpoints", () => {
   });
 });
 
+interface HttpClient {
+  doc: Y.Doc;
+  text: Y.Text;
+  awareness: awarenessProtocol.Awareness;
+  transport: HttpSyncTransport;
+  destroy(): void;
+}
+
+function httpClient(
+  baseUrl: string,
+  docId: string,
+  options: Partial<HttpSyncTransportOptions> = {},
+): HttpClient {
+  const doc = options.doc ?? new Y.Doc();
+  const awareness = options.awareness ?? new awarenessProtocol.Awareness(doc);
+  const transport = new HttpSyncTransport({
+    baseUrl,
+    docId,
+    doc,
+    awareness,
+    // Tests break connections on purpose; retry quickly.
+    retryMinMs: 20,
+    retryMaxMs: 200,
+    ...options,
+  });
+  return {
+    doc,
+    text: doc.getText("text"),
+    awareness,
+    transport,
+    destroy() {
+      transport.destroy();
+      awareness.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+async function waitHttpAcknowledged(client: HttpClient): Promise<void> {
+  await waitUntil(
+    () => client.transport.synced && client.transport.unsyncedChanges === 0,
+    "every HTTP change to be acknowledged",
+  );
+}
+
+describe("HttpSyncTransport", () => {
+  let server: TestServer;
+  const clients: TestClient[] = [];
+  const httpClients: HttpClient[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.destroy();
+    for (const client of httpClients.splice(0)) client.destroy();
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+
+  const socket = (id: string) => {
+    const client = connectClient(server.wsUrl, id);
+    clients.push(client);
+    return client;
+  };
+  const http = (id: string, options: Partial<HttpSyncTransportOptions> = {}) => {
+    const client = httpClient(server.url, id, options);
+    httpClients.push(client);
+    return client;
+  };
+
+  for (const mode of ["sse", "poll"] as const) {
+    it(`converges with a socket client under concurrent edits (${mode})`, async () => {
+      const id = `tr-converge-${mode}`;
+      const peer = socket(id);
+      const web = http(id, { mode });
+      const statuses: string[] = [];
+      web.transport.on("status", ({ status }) => statuses.push(status));
+      web.transport.start();
+      await Promise.all([
+        waitSynced(peer),
+        waitUntil(() => web.transport.synced, "the HTTP client to sync"),
+      ]);
+      expect(web.transport.status).toBe("connected");
+      expect(web.transport.mode).toBe(mode);
+      expect(statuses).toEqual(["connecting", "connected"]);
+
+      for (let i = 0; i < 50; i++) {
+        web.text.insert(Math.floor(web.text.length / 2), `h${i} `);
+        peer.text.insert(Math.floor(peer.text.length / 3), `s${i} `);
+        if (i % 10 === 9) {
+          web.text.delete(0, 2);
+          peer.text.delete(peer.text.length - 2, 1);
+        }
+        if (i % 7 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      web.doc.getMap("meta").set("from", "http");
+      await waitUntil(
+        () =>
+          web.transport.unsyncedChanges === 0 &&
+          peer.provider.unsyncedChanges === 0 &&
+          web.text.toString() === peer.text.toString() &&
+          Y.encodeStateVector(web.doc).toString() === Y.encodeStateVector(peer.doc).toString(),
+        "the HTTP and socket clients to converge",
+      );
+      expect(peer.doc.getMap("meta").get("from")).toBe("http");
+      expect(web.text.toString().split(" ").filter(Boolean).length).toBeGreaterThan(80);
+
+      // The server holds the converged state too.
+      const state = await fetch(`${server.url}/api/docs/${id}/state`);
+      const fresh = new Y.Doc();
+      Y.applyUpdate(fresh, new Uint8Array(await state.arrayBuffer()));
+      expect(fresh.getText("text").toString()).toBe(web.text.toString());
+    });
+
+    it(`carries presence both ways and removes it on stop (${mode})`, async () => {
+      const id = `tr-presence-${mode}`;
+      const peer = socket(id);
+      await waitSynced(peer);
+      peer.provider.setAwarenessField("user", { name: "socket" });
+      const web = http(id, { mode, awarenessThrottleMs: 20 });
+      web.awareness.setLocalStateField("user", { name: "http" });
+      web.transport.start();
+      await waitUntil(
+        () =>
+          JSON.stringify(web.awareness.getStates().get(peer.doc.clientID)) ===
+          JSON.stringify({ user: { name: "socket" } }),
+        "the HTTP client to see the socket user",
+      );
+      await waitUntil(
+        () =>
+          JSON.stringify(peer.provider.awareness?.getStates().get(web.doc.clientID)) ===
+          JSON.stringify({ user: { name: "http" } }),
+        "the socket user to see the HTTP client",
+      );
+
+      web.awareness.setLocalStateField("cursor", { anchor: 3 });
+      await waitUntil(
+        () =>
+          JSON.stringify(peer.provider.awareness?.getStates().get(web.doc.clientID)) ===
+          JSON.stringify({ user: { name: "http" }, cursor: { anchor: 3 } }),
+        "the caret to move for the socket user",
+      );
+      peer.provider.setAwarenessField("cursor", { anchor: 1 });
+      await waitUntil(
+        () =>
+          JSON.stringify(web.awareness.getStates().get(peer.doc.clientID)) ===
+          JSON.stringify({ user: { name: "socket" }, cursor: { anchor: 1 } }),
+        "the socket user's caret to reach the HTTP client",
+      );
+
+      web.transport.stop();
+      expect(web.transport.status).toBe("disconnected");
+      expect(web.awareness.getStates().has(peer.doc.clientID)).toBe(false);
+      await waitUntil(
+        () => !peer.provider.awareness?.getStates().has(web.doc.clientID),
+        "the HTTP client's presence to go",
+      );
+    });
+  }
+
+  it("delivers edits made offline, before start()", async () => {
+    const peer = socket("tr-offline");
+    await waitSynced(peer);
+    peer.text.insert(0, "server text. ");
+    await waitAcknowledged(peer);
+
+    const doc = new Y.Doc();
+    doc.getText("text").insert(0, "offline one. offline two.");
+    doc.getText("text").delete(0, 4);
+    const web = http("tr-offline", { doc });
+    const counts: number[] = [];
+    web.transport.on("unsyncedChanges", ({ number }) => counts.push(number));
+    web.transport.start();
+    await waitHttpAcknowledged(web);
+    expect(counts).toContain(1);
+    await waitUntil(
+      () => peer.text.toString() === web.text.toString(),
+      "the socket client to get the offline edits",
+    );
+    expect(peer.text.toString()).toContain("ine one. offline two.");
+    expect(peer.text.toString()).toContain("server text. ");
+  });
+
+  it("falls back to long-polling when event streams are blocked", async () => {
+    const blocked: string[] = [];
+    const web = http("tr-blocked", {
+      fetch: (input, init) => {
+        const url = String(input);
+        if (url.includes("/events")) {
+          blocked.push(url);
+          return Promise.resolve(new Response("bad gateway", { status: 502 }));
+        }
+        return fetch(input, init);
+      },
+    });
+    const modes: string[] = [];
+    web.transport.on("mode", ({ mode }) => modes.push(mode));
+    web.transport.start();
+    await waitUntil(() => web.transport.synced, "the HTTP client to sync by polling");
+    expect(modes).toEqual(["poll"]);
+    expect(web.transport.mode).toBe("poll");
+    expect(blocked).toHaveLength(3);
+
+    const peer = socket("tr-blocked");
+    await waitSynced(peer);
+    peer.text.insert(0, "pushed");
+    await waitUntil(() => web.text.toString() === "pushed", "the poll to deliver the edit");
+  });
+
+  it("falls back when a proxy buffers the stream (it opens but never delivers)", async () => {
+    const web = http("tr-buffered", {
+      sseSyncTimeoutMs: 100,
+      sseFailuresBeforePoll: 2,
+      fetch: (input, init) => {
+        if (String(input).includes("/events")) {
+          // Headers arrive, the body never does: what a buffering proxy looks like.
+          const body = new ReadableStream<Uint8Array>({
+            start(controller) {
+              init?.signal?.addEventListener("abort", () => controller.error(new Error("aborted")));
+            },
+          });
+          return Promise.resolve(
+            new Response(body, { headers: { "content-type": "text/event-stream" } }),
+          );
+        }
+        return fetch(input, init);
+      },
+    });
+    web.transport.start();
+    await waitUntil(() => web.transport.synced, "the HTTP client to sync by polling");
+    expect(web.transport.mode).toBe("poll");
+  });
+
+  it("retries failed posts without losing or reordering edits", async () => {
+    let failures = 0;
+    const posted: number[] = [];
+    const web = http("tr-retry", {
+      fetch: (input, init) => {
+        if (String(input).includes("/updates")) {
+          // Every other post fails as if the network dropped it.
+          failures += 1;
+          if (failures % 2 === 1) return Promise.reject(new TypeError("fetch failed"));
+          posted.push(failures);
+        }
+        return fetch(input, init);
+      },
+    });
+    web.transport.start();
+    await waitUntil(() => web.transport.synced, "the HTTP client to sync");
+    for (let i = 0; i < 20; i++) {
+      web.text.insert(web.text.length, `${i},`);
+      if (i % 5 === 4) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await waitHttpAcknowledged(web);
+    expect(failures).toBeGreaterThan(1);
+    const peer = socket("tr-retry");
+    await waitSynced(peer);
+    expect(peer.text.toString()).toBe(Array.from({ length: 20 }, (_, i) => `${i},`).join(""));
+  });
+
+  it("stops for good when the document is deleted", async () => {
+    const web = http("tr-deleted");
+    const errors: Array<{ code: string; fatal: boolean }> = [];
+    web.transport.on("error", (error) => errors.push(error));
+    web.transport.start();
+    await waitUntil(() => web.transport.synced, "the HTTP client to sync");
+    web.text.insert(0, "soon gone");
+    await waitHttpAcknowledged(web);
+    expect((await fetch(`${server.url}/api/docs/tr-deleted`, { method: "DELETE" })).status).toBe(
+      204,
+    );
+    await waitUntil(() => web.transport.refusedReason !== null, "the transport to be refused");
+    expect(web.transport.refusedReason).toBe("document-deleted");
+    expect(web.transport.status).toBe("disconnected");
+    expect(errors.at(-1)).toMatchObject({ code: "document-deleted", fatal: true });
+    // A later start() does not resurrect it.
+    web.transport.start();
+    expect(web.transport.status).toBe("disconnected");
+  });
+});
+
 describe("HTTP fallback sync: durability", () => {
   let dataDir: string;
   const servers: ServerProcess[] = [];
@@ -353,9 +637,12 @@ describe("HTTP fallback sync: durability", () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), "tandem-fallback-"));
   });
-  afterAll(async () => {
+  afterEach(async () => {
+    // The next test opens the same data directory, which LevelDB locks.
     for (const server of servers) server.child.kill("SIGKILL");
-    await Promise.all(servers.map((server) => server.exited));
+    await Promise.all(servers.splice(0).map((server) => server.exited));
+  });
+  afterAll(async () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -379,6 +666,31 @@ describe("HTTP fallback sync: durability", () => {
     const doc = new Y.Doc();
     Y.applyUpdate(doc, new Uint8Array(await state.arrayBuffer()));
     expect(doc.getText("text").toString()).toBe("survives");
+  });
+
+  it("keeps an HTTP transport's acknowledged edits through SIGKILL", async () => {
+    const first = await spawnServer({ DATA_DIR: dataDir });
+    servers.push(first);
+    const web = httpClient(first.url, "fb-durable-transport");
+    try {
+      web.transport.start();
+      await waitUntil(() => web.transport.synced, "the HTTP client to sync");
+      for (let i = 0; i < 30; i++) web.text.insert(web.text.length, `${i} `);
+      await waitHttpAcknowledged(web);
+      const acknowledged = web.text.toString();
+      first.child.kill("SIGKILL");
+      expect((await first.exited).signal).toBe("SIGKILL");
+      web.transport.stop();
+
+      const second = await spawnServer({ DATA_DIR: dataDir });
+      servers.push(second);
+      const state = await fetch(`${second.url}/api/docs/fb-durable-transport/state`);
+      const doc = new Y.Doc();
+      Y.applyUpdate(doc, new Uint8Array(await state.arrayBuffer()));
+      expect(doc.getText("text").toString()).toBe(acknowledged);
+    } finally {
+      web.destroy();
+    }
   });
 
   it("ends open streams and polls at shutdown instead of waiting for them", async () => {
