@@ -61,6 +61,15 @@ interface Queued {
   changes: number;
 }
 
+/** One attempt at a receiving channel, as the reconnect loop judges it. */
+interface Channel {
+  /** The server's state arrived. */
+  delivered: boolean;
+  /** Ended by the silence watchdog. */
+  stalled: boolean;
+  onDelivered(): void;
+}
+
 interface PollBody {
   cursor: string;
   stateVector: string;
@@ -211,14 +220,17 @@ export class HttpSyncTransport extends ObservableV2<HttpSyncTransportEvents> {
     let delay = this.options.retryMinMs;
     while (!signal.aborted) {
       this.setStatus("connecting");
-      let delivered = false;
-      const onDelivered = () => {
-        delivered = true;
-        delay = this.options.retryMinMs;
+      const channel: Channel = {
+        delivered: false,
+        stalled: false,
+        onDelivered: () => {
+          channel.delivered = true;
+          delay = this.options.retryMinMs;
+        },
       };
       try {
-        if (this.mode === "sse") await this.stream(signal, onDelivered);
-        else await this.poll(signal, onDelivered);
+        if (this.mode === "sse") await this.stream(signal, channel);
+        else await this.poll(signal, channel);
       } catch (error) {
         if (error instanceof Refused) {
           this.refuse(error);
@@ -229,7 +241,9 @@ export class HttpSyncTransport extends ObservableV2<HttpSyncTransportEvents> {
       this.setSynced(false);
       this.setStatus("disconnected");
       if (this.mode === "sse") {
-        this.sseFailures = delivered ? 0 : this.sseFailures + 1;
+        // A stream that went silent (heartbeats held back) is as useless as one that never opened.
+        const worked = channel.delivered && !channel.stalled;
+        this.sseFailures = worked ? 0 : this.sseFailures + 1;
         if (this.sseFailures >= this.options.sseFailuresBeforePoll) {
           this.mode = "poll";
           this.emit("mode", [{ mode: "poll" }]);
@@ -242,12 +256,24 @@ export class HttpSyncTransport extends ObservableV2<HttpSyncTransportEvents> {
   }
 
   /** Reads the event stream until it ends; throws on failure. */
-  private async stream(signal: AbortSignal, onDelivered: () => void): Promise<void> {
+  private async stream(signal: AbortSignal, channel: Channel): Promise<void> {
     const controller = new AbortController();
     const abort = () => controller.abort();
     signal.addEventListener("abort", abort, { once: true });
-    // Until `synced`: a proxy that buffers the stream shows up as silence, not as an error.
-    let watchdog = setTimeout(abort, this.options.sseSyncTimeoutMs);
+    // A proxy that buffers the stream shows up as silence, not as an error. Any bytes
+    // count as progress, so a large first diff on a slow link is not mistaken for it.
+    const onSilence = () => {
+      channel.stalled = true;
+      controller.abort();
+    };
+    let watchdog = setTimeout(onSilence, this.options.sseSyncTimeoutMs);
+    const rearm = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(
+        onSilence,
+        channel.delivered ? this.options.sseIdleTimeoutMs : this.options.sseSyncTimeoutMs,
+      );
+    };
     try {
       const stateVector = Y.encodeStateVector(this.doc);
       const response = await this.fetch(this.url("events", { sv: stateVector }), {
@@ -266,9 +292,8 @@ export class HttpSyncTransport extends ObservableV2<HttpSyncTransportEvents> {
             this.applyRemote(fromBase64(data));
             break;
           case "synced":
-            clearTimeout(watchdog);
-            watchdog = setTimeout(abort, this.options.sseIdleTimeoutMs);
-            onDelivered();
+            channel.onDelivered();
+            rearm();
             this.onServerState(fromBase64(data));
             break;
           case "awareness":
@@ -283,10 +308,7 @@ export class HttpSyncTransport extends ObservableV2<HttpSyncTransportEvents> {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        if (this.synced) {
-          clearTimeout(watchdog);
-          watchdog = setTimeout(abort, this.options.sseIdleTimeoutMs);
-        }
+        rearm();
         parser.push(decoder.decode(value, { stream: true }));
       }
     } finally {
@@ -297,7 +319,7 @@ export class HttpSyncTransport extends ObservableV2<HttpSyncTransportEvents> {
   }
 
   /** Long-polls until a request fails; throws on failure. */
-  private async poll(signal: AbortSignal, onDelivered: () => void): Promise<void> {
+  private async poll(signal: AbortSignal, channel: Channel): Promise<void> {
     let cursor: string | undefined;
     while (!signal.aborted) {
       const response = await this.fetch(
@@ -320,7 +342,7 @@ export class HttpSyncTransport extends ObservableV2<HttpSyncTransportEvents> {
       if (body.awareness !== null) this.applyRemoteAwareness(fromBase64(body.awareness));
       cursor = body.cursor;
       if (!this.synced) {
-        onDelivered();
+        channel.onDelivered();
         this.onServerState(fromBase64(body.stateVector));
       }
     }

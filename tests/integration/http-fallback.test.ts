@@ -582,6 +582,39 @@ describe("HttpSyncTransport", () => {
     expect(web.transport.mode).toBe("poll");
   });
 
+  it("falls back when a stream delivers the first sync, then goes silent", async () => {
+    let streams = 0;
+    const web = http("tr-stalled", {
+      sseIdleTimeoutMs: 100,
+      sseFailuresBeforePoll: 2,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (!String(input).includes("/events") || !response.body) return response;
+        streams += 1;
+        // Pass the first chunk (the initial sync) through, then hold everything back.
+        const reader = response.body.getReader();
+        const first = await reader.read();
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            if (first.value) controller.enqueue(first.value);
+            init?.signal?.addEventListener("abort", () => {
+              controller.error(new Error("aborted"));
+              reader.cancel().catch(() => undefined);
+            });
+          },
+        });
+        return new Response(body, { headers: response.headers });
+      },
+    });
+    const synced: boolean[] = [];
+    web.transport.on("synced", ({ state }) => synced.push(state));
+    web.transport.start();
+    await waitUntil(() => web.transport.mode === "poll", "the transport to give up on streams");
+    expect(streams).toBe(2);
+    expect(synced.slice(0, 4)).toEqual([true, false, true, false]);
+    await waitUntil(() => web.transport.synced, "the HTTP client to sync by polling");
+  });
+
   it("retries failed posts without losing or reordering edits", async () => {
     let failures = 0;
     const posted: number[] = [];
