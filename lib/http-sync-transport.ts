@@ -29,6 +29,11 @@ export interface HttpSyncTransportOptions {
   /** How to receive; "sse" (the default) falls back to "poll" by itself. */
   mode?: HttpSyncMode;
   fetch?: typeof fetch;
+  /**
+   * Local updates with an origin this returns true for are not posted: pass the
+   * WebSocket provider when both run, since what it applied came from the server.
+   */
+  ignoreOrigin?: (origin: unknown) => boolean;
   /** Minimum time between presence posts; the latest state is always the one sent. */
   awarenessThrottleMs?: number;
   /** How long the server may hold a long-poll (the server caps it at 25 s). */
@@ -100,9 +105,10 @@ export class HttpSyncTransport extends ObservableV2<HttpSyncTransportEvents> {
   refusedReason: string | null = null;
 
   private readonly options: Required<
-    Omit<HttpSyncTransportOptions, "awareness" | "doc" | "mode" | "fetch">
+    Omit<HttpSyncTransportOptions, "awareness" | "doc" | "mode" | "fetch" | "ignoreOrigin">
   >;
   private readonly fetch: typeof fetch;
+  private readonly ignoreOrigin: (origin: unknown) => boolean;
   private run: AbortController | null = null;
   /** The server's state was received once in this run, so local updates may be posted. */
   private syncedOnce = false;
@@ -124,6 +130,7 @@ export class HttpSyncTransport extends ObservableV2<HttpSyncTransportEvents> {
     const fetchImpl = options.fetch ?? globalThis.fetch;
     // Browsers throw "Illegal invocation" when fetch is called detached from globalThis.
     this.fetch = (input, init) => fetchImpl.call(globalThis, input, init);
+    this.ignoreOrigin = options.ignoreOrigin ?? (() => false);
     this.options = {
       baseUrl: options.baseUrl.replace(/\/+$/, ""),
       docId: options.docId,
@@ -195,7 +202,7 @@ export class HttpSyncTransport extends ObservableV2<HttpSyncTransportEvents> {
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
-    if (origin === this) return;
+    if (origin === this || this.ignoreOrigin(origin)) return;
     this.queue.push({ update, changes: 1 });
     this.emitUnsynced();
     void this.pump();

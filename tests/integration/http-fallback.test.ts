@@ -642,6 +642,36 @@ describe("HttpSyncTransport", () => {
     expect(peer.text.toString()).toBe(Array.from({ length: 20 }, (_, i) => `${i},`).join(""));
   });
 
+  it("runs beside a socket provider on one document without posting what the socket received", async () => {
+    const both = socket("tr-both");
+    const posts: Uint8Array[] = [];
+    const web = http("tr-both", {
+      doc: both.doc,
+      ignoreOrigin: (origin) => origin === both.provider,
+      fetch: async (input, init) => {
+        if (String(input).includes("/updates") && init?.body instanceof Uint8Array) {
+          posts.push(init.body);
+        }
+        return fetch(input, init);
+      },
+    });
+    web.transport.start();
+    await Promise.all([
+      waitSynced(both),
+      waitUntil(() => web.transport.synced, "the HTTP side to sync"),
+    ]);
+    const peer = socket("tr-both");
+    await waitSynced(peer);
+    for (let i = 0; i < 10; i++) peer.text.insert(0, `${i}`);
+    await waitUntil(() => both.text.toString() === peer.text.toString(), "the edits to arrive");
+    expect(posts).toHaveLength(0);
+    both.text.insert(0, "mine ");
+    await waitHttpAcknowledged(web);
+    await waitAcknowledged(both);
+    expect(posts).toHaveLength(1);
+    await waitUntil(() => peer.text.toString() === both.text.toString(), "convergence");
+  });
+
   it("stops for good when the document is deleted", async () => {
     const web = http("tr-deleted");
     const errors: Array<{ code: string; fatal: boolean }> = [];
