@@ -110,7 +110,8 @@ interface Listener {
   onClose(reason: CloseReason): void;
 }
 
-type CloseReason = "document-deleted" | "shutting-down";
+/** "idle": released after the linger time, when nobody is listening any more. */
+type CloseReason = "document-deleted" | "shutting-down" | "idle";
 
 /**
  * One loaded document as seen by the HTTP transport: a held direct connection
@@ -385,7 +386,7 @@ export function addFallbackSync(router: Router, options: FallbackSyncOptions): F
     doc.refs -= 1;
     if (doc.refs > 0 || doc.closed) return;
     doc.lingerTimer = setTimeout(() => {
-      if (doc.refs === 0) dispose(doc, "shutting-down");
+      if (doc.refs === 0) dispose(doc, "idle");
     }, lingerMs);
     doc.lingerTimer.unref();
   }
@@ -513,7 +514,7 @@ export function addFallbackSync(router: Router, options: FallbackSyncOptions): F
               message:
                 reason === "document-deleted"
                   ? `document ${id} was deleted`
-                  : "the server is shutting down",
+                  : `the server closed the stream (${reason})`,
             }),
           ),
         );
