@@ -16,6 +16,7 @@ import { errorMessage } from "./protocol/hocuspocus-frame";
 import { runShutdown } from "./shutdown";
 import { hocuspocusDialect } from "./sockets/hocuspocus-dialect";
 import { CloseCode, SyncSocket } from "./sockets/sync-socket";
+import { UpdatePipeline } from "./sockets/update-pipeline";
 import { yWebsocketDialect } from "./sockets/y-websocket-dialect";
 import type { DocStore } from "./storage/doc-store";
 import { StoreError } from "./storage/doc-store";
@@ -64,6 +65,12 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
     compactLogBytes: config.COMPACT_LOG_BYTES,
   });
   const access = new DocumentAccess(store, log);
+  const pipeline = new UpdatePipeline({
+    append: (documentName, update) => persistence.appendUpdate(documentName, update),
+    log,
+  });
+  const extensions = [access, persistence, pipeline];
+  pipeline.checkHooks(extensions, persistence);
   const hocuspocus = new Hocuspocus({
     name: "tandem",
     quiet: true,
@@ -71,13 +78,14 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
     // Send each update as it is applied. The default (0) merges everything applied in one
     // event-loop turn with Y.mergeUpdates, which dominates CPU when one client types fast.
     flushDelay: false,
-    extensions: [access, persistence],
+    extensions,
   });
   const documents = new DocumentService(hocuspocus, store, persistence);
   const collab = new SyncSocket({
     hocuspocus,
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
     log,
+    intercept: (socket, frame, forward) => pipeline.offer(socket, frame, forward),
     onFrame: (socket, frame) => persistence.prefetch(socket, frame),
   });
   const collabDialect = hocuspocusDialect(log);

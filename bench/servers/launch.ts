@@ -71,7 +71,15 @@ export async function launchServer(kind: ServerKind): Promise<RunningServer> {
 
   async function start(): Promise<ChildProcess> {
     const [script, env] = commandFor(kind, port, dataDir);
-    const process_ = spawn(process.execPath, [...LOADER, ...script], {
+    // BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops.
+    const profile = process.env.BENCH_CPU_PROF
+      ? [
+          "--cpu-prof",
+          `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`,
+          `--cpu-prof-name=${kind}-${Date.now()}.cpuprofile`,
+        ]
+      : [];
+    const process_ = spawn(process.execPath, [...profile, ...LOADER, ...script], {
       cwd: PROJECT_DIR,
       env: { ...process.env, ...env },
       // Start-up banners would interleave with the report; errors still show.

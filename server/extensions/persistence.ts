@@ -170,17 +170,29 @@ export class Persistence implements Extension {
     let summary: ReturnType<typeof inspectClientFrame>;
     try {
       summary = inspectClientFrame(frame);
-      if (summary.kind !== "document-update" || isEmptyUpdate(summary.update)) return;
-      assertDecodableUpdate(summary.update);
     } catch (error) {
-      this.options.log.warn(
-        { component: "persistence", docId: documentName, err: errorMessage(error) },
-        "refused a client message; closing that connection",
-      );
+      this.refused(documentName, error);
+      throw error;
+    }
+    if (summary.kind !== "document-update") return;
+    await this.appendUpdate(documentName, summary.update);
+  }
+
+  /**
+   * Validates one client update and appends it durably. Rejects with the close
+   * event ({ code, reason }) the sending connection gets; used by Hocuspocus's
+   * path (beforeHandleMessage) and by the socket layer's update pipeline.
+   */
+  async appendUpdate(documentName: string, update: Uint8Array): Promise<void> {
+    if (isEmptyUpdate(update)) return;
+    try {
+      assertDecodableUpdate(update);
+    } catch (error) {
+      this.refused(documentName, error);
       throw error;
     }
     try {
-      await this.options.store.append(documentName, summary.update);
+      await this.options.store.append(documentName, update);
     } catch (error) {
       this.options.log.error(
         { component: "persistence", docId: documentName, err: errorMessage(error) },
@@ -188,6 +200,13 @@ export class Persistence implements Extension {
       );
       throw closeReasonFor(error);
     }
+  }
+
+  private refused(documentName: string, error: unknown): void {
+    this.options.log.warn(
+      { component: "persistence", docId: documentName, err: errorMessage(error) },
+      "refused a client message; closing that connection",
+    );
   }
 
   async onChange({ documentName, update, transactionOrigin }: onChangePayload): Promise<void> {

@@ -4,6 +4,7 @@ import type { Logger } from "../log";
 import { permissionDeniedReason, RETRYABLE_REFUSALS } from "../protocol/retryable-refusal";
 import { createFrameWriter } from "./frame-writer";
 import { CloseCode, type Dialect } from "./sync-socket";
+import { isSuppressedEcho } from "./update-pipeline";
 
 /** `/collab`: HocuspocusProvider speaks Hocuspocus's own protocol, so frames pass through. */
 export function hocuspocusDialect(log: Logger): Dialect {
@@ -17,11 +18,12 @@ export function hocuspocusDialect(log: Logger): Dialect {
 /** Retryable refusals (see RETRYABLE_REFUSALS) become a close, so providers reconnect. */
 function retryingSocket(ws: WebSocket, log: Logger): WebSocketLike {
   const write = createFrameWriter(ws);
-  return {
+  const socket: WebSocketLike = {
     get readyState() {
       return ws.readyState;
     },
     send(data) {
+      if (isSuppressedEcho(socket, data as Uint8Array)) return;
       if (data instanceof Uint8Array) {
         const reason = permissionDeniedReason(data);
         if (reason !== null && RETRYABLE_REFUSALS.has(reason)) {
@@ -39,4 +41,5 @@ function retryingSocket(ws: WebSocket, log: Logger): WebSocketLike {
       ws.close(code, reason);
     },
   };
+  return socket;
 }

@@ -11,6 +11,15 @@ export interface SyncSocketOptions {
   log: Logger;
   /** Sees each client frame (as Hocuspocus will) before Hocuspocus queues it. */
   onFrame?: (socket: WebSocketLike, frame: Uint8Array) => void;
+  /**
+   * Offered each client frame first; returning true takes it away from
+   * Hocuspocus (the taker hands it on through `forward` if it must).
+   */
+  intercept?: (
+    socket: WebSocketLike,
+    frame: Uint8Array,
+    forward: (frame: Uint8Array) => void,
+  ) => boolean;
 }
 
 /** Close codes Tandem sends itself (RFC 6455 and the 4xxx application range). */
@@ -75,9 +84,10 @@ export class SyncSocket {
   }
 
   private attach(ws: WebSocket, request: IncomingMessage, dialect: Dialect): void {
-    const { hocuspocus, log, onFrame } = this.options;
+    const { hocuspocus, log, onFrame, intercept } = this.options;
     const socket = dialect.socketFor(ws);
     const client = hocuspocus.handleConnection(socket, toFetchRequest(request), {});
+    const forward = (frame: Uint8Array) => client.handleMessage(frame);
     for (const frame of dialect.opening()) client.handleMessage(frame);
     ws.on("message", (data: RawData, isBinary: boolean) => {
       if (!isBinary) {
@@ -96,6 +106,7 @@ export class SyncSocket {
         ws.close(CloseCode.UnsupportedData, "malformed-message");
         return;
       }
+      if (intercept?.(socket, frame, forward)) return;
       onFrame?.(socket, frame);
       client.handleMessage(frame);
     });

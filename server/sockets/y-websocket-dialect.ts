@@ -6,6 +6,7 @@ import type { Logger } from "../log";
 import { RETRYABLE_REFUSALS } from "../protocol/retryable-refusal";
 import { createFrameWriter } from "./frame-writer";
 import { CloseCode, type Dialect } from "./sync-socket";
+import { isSuppressedEcho } from "./update-pipeline";
 
 // Message types shared by y-websocket and Hocuspocus; Hocuspocus adds the rest.
 const SYNC = 0;
@@ -58,12 +59,13 @@ function withoutAddress(frame: Uint8Array, bodyStart: number): Uint8Array {
 
 function translatingSocket(ws: WebSocket, log: Logger): WebSocketLike {
   const write = createFrameWriter(ws);
-  return {
+  const socket: WebSocketLike = {
     get readyState() {
       return ws.readyState;
     },
     send(data) {
       const frame = data as Uint8Array;
+      if (isSuppressedEcho(socket, frame)) return;
       const decoder = decoding.createDecoder(frame);
       decoding.readVarString(decoder);
       const bodyStart = decoder.pos;
@@ -102,4 +104,5 @@ function translatingSocket(ws: WebSocket, log: Logger): WebSocketLike {
       ws.close(code, reason);
     },
   };
+  return socket;
 }

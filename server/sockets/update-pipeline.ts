@@ -1,0 +1,308 @@
+import { ResetConnection } from "@hocuspocus/common";
+import {
+  type Connection,
+  type connectedPayload,
+  type Extension,
+  OutgoingMessage,
+  type WebSocketLike,
+} from "@hocuspocus/server";
+import * as decoding from "lib0/decoding";
+import * as Y from "yjs";
+import type { Logger } from "../log";
+import { ClientMessageType, errorMessage, SyncStep } from "../protocol/hocuspocus-frame";
+
+export interface UpdatePipelineOptions {
+  /**
+   * Makes one client update durable (validated, in the store's log); rejects
+   * with the close event ({ code, reason }) the connection must get.
+   */
+  append(documentName: string, update: Uint8Array): Promise<void>;
+  log: Logger;
+}
+
+/** Origin Hocuspocus gives changes from a connection; onChange and broadcast read it. */
+interface ConnectionOrigin {
+  source: "connection";
+  connection: Connection;
+}
+
+interface Entry {
+  frame: Uint8Array;
+  /** The update carried, for frames the pipeline applies itself; null for everything else. */
+  update: Uint8Array | null;
+  /** Where Hocuspocus takes frames the pipeline does not apply itself. */
+  forward: (frame: Uint8Array) => void;
+  state: "pending" | "durable" | "failed";
+  error?: unknown;
+}
+
+/** One connection (a socket's view of one document): its frames, in arrival order. */
+interface Lane {
+  connection: Connection;
+  origin: ConnectionOrigin;
+  /** The acknowledgement is the same bytes every time; encoded once. */
+  ack: Uint8Array;
+  /** Frames not yet handled: `queue[head]` onward (shift() is linear in V8 for long arrays). */
+  queue: Entry[];
+  head: number;
+  /** A forwarded frame is with Hocuspocus; later frames wait until it is handled. */
+  waiting: boolean;
+  closed: boolean;
+}
+
+/** Hooks Hocuspocus runs per message that the pipeline would skip for updates. */
+const PER_MESSAGE_HOOKS = ["beforeHandleMessage", "afterHandleMessage", "beforeSync"] as const;
+
+/**
+ * The hot path for document updates from established connections.
+ *
+ * Hocuspocus handles a connection's frames one at a time, running three hook
+ * chains (promises, URL parsing) per frame and broadcasting each update as its
+ * own transaction, echo included. Here each update starts its durable append
+ * the moment it arrives, so a burst shares one group commit; when a commit
+ * lands, every update it made durable is applied in ONE transaction (one
+ * broadcast frame for all of them, encoded by Yjs from the transaction, never
+ * by merging updates) and acknowledged, all synchronously. Everything else
+ * (sync step 1, awareness, stateless, read-only connections) still goes to
+ * Hocuspocus, in arrival order: a forwarded frame holds back the frames after it.
+ *
+ * The durability rule is unchanged: nothing is applied, broadcast or
+ * acknowledged before its append resolved.
+ */
+export class UpdatePipeline implements Extension {
+  readonly extensionName = "tandem-update-pipeline";
+
+  private readonly lanes = new WeakMap<WebSocketLike, Map<string, Lane>>();
+  private enabled = true;
+
+  constructor(private readonly options: UpdatePipelineOptions) {}
+
+  /**
+   * Applying updates outside Hocuspocus skips its per-message hooks; if any of
+   * `extensions` other than `owner` (the one appending durably) relies on them,
+   * every frame keeps going through Hocuspocus. (Hocuspocus's own stand-in
+   * extension for configuration-level hooks is not passed: Tandem sets none.)
+   */
+  checkHooks(extensions: readonly Extension[], owner: Extension): void {
+    const others = extensions.filter(
+      (extension) =>
+        extension !== owner &&
+        PER_MESSAGE_HOOKS.some(
+          (hook) => typeof (extension as unknown as Record<string, unknown>)[hook] === "function",
+        ),
+    );
+    this.enabled = others.length === 0;
+    if (!this.enabled) {
+      this.options.log.warn(
+        { component: "update-pipeline" },
+        "an extension uses per-message hooks; updates take Hocuspocus's own path",
+      );
+    }
+  }
+
+  /** Whether updates take the pipeline (false once an extension needs per-message hooks). */
+  get active(): boolean {
+    return this.enabled;
+  }
+
+  async connected({ connection }: connectedPayload): Promise<void> {
+    const socket = connection.webSocket;
+    let lanes = this.lanes.get(socket);
+    if (!lanes) {
+      lanes = new Map();
+      this.lanes.set(socket, lanes);
+    }
+    const address = connection.messageAddress;
+    const lane: Lane = {
+      connection,
+      origin: { source: "connection", connection },
+      ack: new OutgoingMessage(address).writeSyncStatus(true).toUint8Array(),
+      queue: [],
+      head: 0,
+      waiting: false,
+      closed: false,
+    };
+    lanes.set(address, lane);
+    // Frames that reached Hocuspocus before this hook ran are handled first.
+    lane.waiting = true;
+    connection.waitForPendingMessages().then(() => {
+      lane.waiting = false;
+      this.drain(lane);
+    });
+    connection.onClose(() => {
+      lane.closed = true;
+      clear(lane);
+      if (lanes.get(address) === lane) lanes.delete(address);
+    });
+  }
+
+  /**
+   * Takes a client frame if it belongs to an established connection; returns
+   * false (and does nothing) otherwise, and the caller hands it to Hocuspocus.
+   */
+  offer(socket: WebSocketLike, frame: Uint8Array, forward: (frame: Uint8Array) => void): boolean {
+    if (!this.enabled) return false;
+    const lanes = this.lanes.get(socket);
+    if (!lanes || lanes.size === 0) return false;
+    const parsed = readUpdateFrame(frame);
+    if (parsed === null) return false;
+    const lane = lanes.get(parsed.address);
+    if (!lane || lane.closed) return false;
+    const update = lane.connection.readOnly ? null : parsed.update;
+    const entry: Entry = { frame, update, forward, state: update ? "pending" : "durable" };
+    lane.queue.push(entry);
+    if (update) {
+      this.options.append(lane.connection.document.name, update).then(
+        () => {
+          entry.state = "durable";
+          if (lane.queue[lane.head] === entry) this.drain(lane);
+        },
+        (error: unknown) => {
+          entry.state = "failed";
+          entry.error = error;
+          if (lane.queue[lane.head] === entry) this.drain(lane);
+        },
+      );
+    } else if (lane.queue.length - lane.head === 1) {
+      this.drain(lane);
+    }
+    return true;
+  }
+
+  /** Applies and acknowledges every durable update at the head of the queue, in order. */
+  private drain(lane: Lane): void {
+    if (lane.waiting || lane.closed) return;
+    const batch: Uint8Array[] = [];
+    let forward: Entry | undefined;
+    let failed: Entry | undefined;
+    while (lane.head < lane.queue.length) {
+      const head = lane.queue[lane.head]!;
+      if (head.state === "pending") break;
+      if (head.state === "failed") {
+        failed = head;
+        break;
+      }
+      lane.head += 1;
+      if (head.update === null) {
+        forward = head;
+        break;
+      }
+      batch.push(head.update);
+    }
+    compactQueue(lane);
+    if (batch.length > 0) this.apply(lane, batch);
+    if (failed) {
+      this.refuse(lane, failed.error);
+      return;
+    }
+    if (forward && !lane.closed) {
+      lane.waiting = true;
+      forward.forward(forward.frame);
+      lane.connection.waitForPendingMessages().then(() => {
+        lane.waiting = false;
+        this.drain(lane);
+      });
+    }
+  }
+
+  private apply(lane: Lane, updates: Uint8Array[]): void {
+    const { connection, origin } = lane;
+    const document = connection.document;
+    // With nothing pending in the document, the transaction holds only what this connection
+    // sent, so echoing it back would tell the sender what it already has.
+    const echoFree = document.store.pendingStructs === null && document.store.pendingDs === null;
+    const socket = connection.webSocket;
+    if (echoFree) suppressedEchoes.set(socket, connection.messageAddress);
+    try {
+      Y.transact(
+        document,
+        () => {
+          for (const update of updates) Y.applyUpdate(document, update, origin);
+        },
+        origin,
+      );
+    } catch (error) {
+      this.options.log.error(
+        { component: "update-pipeline", docId: document.name, err: errorMessage(error) },
+        "could not apply a stored update; closing the connection",
+      );
+      lane.closed = true;
+      clear(lane);
+      connection.close(ResetConnection);
+      return;
+    } finally {
+      if (echoFree) suppressedEchoes.delete(socket);
+    }
+    for (let i = 0; i < updates.length; i++) connection.send(lane.ack);
+  }
+
+  /** As Hocuspocus does when beforeHandleMessage throws: close with the hook's code and reason. */
+  private refuse(lane: Lane, error: unknown): void {
+    lane.closed = true;
+    clear(lane);
+    const event = error as { code?: unknown; reason?: unknown };
+    lane.connection.close({
+      code: typeof event.code === "number" ? event.code : ResetConnection.code,
+      reason: typeof event.reason === "string" ? event.reason : ResetConnection.reason,
+    });
+  }
+}
+
+function clear(lane: Lane): void {
+  lane.queue = [];
+  lane.head = 0;
+}
+
+/** Drops handled entries once they are the bigger part of the array. */
+function compactQueue(lane: Lane): void {
+  if (lane.head === lane.queue.length) {
+    clear(lane);
+  } else if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
+    lane.queue = lane.queue.slice(lane.head);
+    lane.head = 0;
+  }
+}
+
+/**
+ * Sockets whose own update is being applied right now, by message address.
+ * Hocuspocus broadcasts a transaction to every connection of the document,
+ * its sender included; the socket layer asks `isSuppressedEcho` before sending.
+ */
+const suppressedEchoes = new WeakMap<WebSocketLike, string>();
+
+/** Whether `frame`, about to be sent on `socket`, is that socket's own update coming back. */
+export function isSuppressedEcho(socket: WebSocketLike, frame: Uint8Array): boolean {
+  const address = suppressedEchoes.get(socket);
+  if (address === undefined) return false;
+  try {
+    const decoder = decoding.createDecoder(frame);
+    if (decoding.readVarString(decoder) !== address) return false;
+    return (
+      decoding.readVarUint(decoder) === ClientMessageType.Sync &&
+      decoding.readVarUint(decoder) === SyncStep.Update
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The address of a client frame and, for a sync update or sync step 2, the
+ * update it carries (else null). Null for frames it cannot read; Hocuspocus
+ * then sees them and refuses them as before.
+ */
+function readUpdateFrame(frame: Uint8Array): { address: string; update: Uint8Array | null } | null {
+  try {
+    const decoder = decoding.createDecoder(frame);
+    const address = decoding.readVarString(decoder);
+    if (decoding.readVarUint(decoder) !== ClientMessageType.Sync) return { address, update: null };
+    const step = decoding.readVarUint(decoder);
+    if (step !== SyncStep.Update && step !== SyncStep.Step2) return { address, update: null };
+    const length = decoding.readVarUint(decoder);
+    // Exactly the rest of the frame, or Hocuspocus judges it (it closes on malformed frames).
+    if (decoder.pos + length !== frame.length) return { address, update: null };
+    return { address, update: frame.subarray(decoder.pos) };
+  } catch {
+    return null;
+  }
+}
