@@ -21,6 +21,7 @@ export const idleScenario: Scenario = {
       "lower",
     );
     metrics.define("d.rss", "RSS with every client connected", "MB", "lower");
+    metrics.define("d.heap", "JS heap growth", "MB", "lower");
     metrics.define("d.connect", "time until every client synced", "s", "lower");
     for (const run of runIndexes(profile)) {
       // Fresh servers each run: growth is measured from an idle, just-started process.
@@ -46,12 +47,18 @@ export const idleScenario: Scenario = {
             await sleep(SETTLE_MS);
             const after = await server.probe();
             const growth = (after.rssBytes - before.rssBytes) / 2 ** 20;
+            const heap = (after.heapUsedBytes - before.heapUsedBytes) / 2 ** 20;
+            const external = (after.externalBytes - before.externalBytes) / 2 ** 20;
+            const heapTotal = (after.heapTotalBytes - before.heapTotalBytes) / 2 ** 20;
             log(
-              `  d ${kind} run ${run}: ${(before.rssBytes / 2 ** 20).toFixed(0)} -> ${(after.rssBytes / 2 ** 20).toFixed(0)} MB, connected in ${connect.toFixed(2)} s`,
+              `  d ${kind} run ${run}: ${(before.rssBytes / 2 ** 20).toFixed(0)} -> ${(after.rssBytes / 2 ** 20).toFixed(0)} MB (heap used +${heap.toFixed(1)}, reserved +${heapTotal.toFixed(1)}, external +${external.toFixed(1)}), connected in ${connect.toFixed(2)} s`,
             );
+            if (process.env.BENCH_HEAP_SNAPSHOT)
+              log(`  heap snapshot: ${await server.heapSnapshot()}`);
             if (run < 0) continue;
             metrics.add("d.growth", kind, growth);
             metrics.add("d.rss", kind, after.rssBytes / 2 ** 20);
+            metrics.add("d.heap", kind, heap);
             metrics.add("d.connect", kind, connect);
           } finally {
             await group.stop();

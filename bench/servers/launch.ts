@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { NODE_FLAGS } from "../../bin/node-flags.mjs";
 import { PROJECT_DIR } from "../paths";
 
 export type ServerKind = "tandem" | "hocuspocus" | "hocuspocus-tuned" | "y-websocket";
@@ -34,6 +35,16 @@ export interface ServerTarget {
 export interface Probe {
   cpuMicros: number;
   rssBytes: number;
+  /** V8 heap in use, and memory outside it held by JS objects (Buffers): where RSS went. */
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  externalBytes: number;
+}
+
+export interface HeapSpace {
+  name: string;
+  size: number;
+  used: number;
 }
 
 export interface RunningServer {
@@ -41,6 +52,10 @@ export interface RunningServer {
   readonly pid: number;
   /** CPU time and RSS of the server process alone. */
   probe(): Promise<Probe>;
+  /** Writes a V8 heap snapshot of the server (into BENCH_HEAP_SNAPSHOT) and returns its path. */
+  heapSnapshot(): Promise<string>;
+  /** V8's heap spaces (where reserved heap went). */
+  heapSpaces(): Promise<HeapSpace[]>;
   /** Stops the process and waits for it; SIGTERM first so Tandem flushes and compacts. */
   stop(): Promise<void>;
   /** Stops and starts it again on the same port and data (Tandem's cold loads). */
@@ -79,7 +94,9 @@ export async function launchServer(kind: ServerKind): Promise<RunningServer> {
           `--cpu-prof-name=${kind}-${Date.now()}.cpuprofile`,
         ]
       : [];
-    const process_ = spawn(process.execPath, [...profile, ...LOADER, ...script], {
+    // Tandem runs with the V8 flags its launcher (bin/tandem.mjs) gives it.
+    const flags = kind === "tandem" ? NODE_FLAGS : [];
+    const process_ = spawn(process.execPath, [...profile, ...flags, ...LOADER, ...script], {
       cwd: PROJECT_DIR,
       env: { ...process.env, ...env },
       // Start-up banners would interleave with the report; errors still show.
@@ -105,6 +122,14 @@ export async function launchServer(kind: ServerKind): Promise<RunningServer> {
       return child.pid ?? -1;
     },
     probe: () => probe(child),
+    heapSnapshot: async () => {
+      const { snapshot } = (await ask(child, "heap-snapshot", "snapshot")) as { snapshot: string };
+      return snapshot;
+    },
+    heapSpaces: async () => {
+      const { spaces } = (await ask(child, "heap-spaces", "spaces")) as { spaces: HeapSpace[] };
+      return spaces;
+    },
     stop,
     async restart() {
       await stop();
@@ -145,6 +170,19 @@ function commandFor(
   }
 }
 
+/** Sends `message` to the server's probe and resolves with the first answer carrying `key`. */
+function ask(child: ChildProcess, message: string, key: string): Promise<unknown> {
+  return new Promise((resolve) => {
+    const onMessage = (answer: unknown) => {
+      if (typeof answer !== "object" || answer === null || !(key in answer)) return;
+      child.off("message", onMessage);
+      resolve(answer);
+    };
+    child.on("message", onMessage);
+    child.send(message);
+  });
+}
+
 function probe(child: ChildProcess): Promise<Probe> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("server did not answer the probe")), 10_000);
@@ -153,7 +191,13 @@ function probe(child: ChildProcess): Promise<Probe> {
       if (typeof value.cpuMicros !== "number" || typeof value.rssBytes !== "number") return;
       clearTimeout(timer);
       child.off("message", onMessage);
-      resolve({ cpuMicros: value.cpuMicros, rssBytes: value.rssBytes });
+      resolve({
+        cpuMicros: value.cpuMicros,
+        rssBytes: value.rssBytes,
+        heapUsedBytes: value.heapUsedBytes ?? 0,
+        heapTotalBytes: value.heapTotalBytes ?? 0,
+        externalBytes: value.externalBytes ?? 0,
+      });
     };
     child.on("message", onMessage);
     child.send("probe");
