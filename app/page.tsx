@@ -1,7 +1,6 @@
-import Link from "next/link";
+import { DocumentList } from "@/components/documents/document-list";
 import { NewDocumentButton } from "@/components/documents/new-document-button";
 import { listDocs } from "@/lib/api-client";
-import { formatBytes, formatTimestamp } from "@/lib/format";
 import { serverOrigin } from "@/lib/server-origin";
 
 export const dynamic = "force-dynamic";
@@ -14,30 +13,7 @@ export default async function DocumentListPage() {
         <h1>Documents</h1>
         <NewDocumentButton />
       </div>
-      {docs.length === 0 ? (
-        <p className="empty">No documents yet. Create one to start writing.</p>
-      ) : (
-        <table className="doc-table">
-          <thead>
-            <tr>
-              <th>Title</th>
-              <th>Last edited (UTC)</th>
-              <th>Size</th>
-            </tr>
-          </thead>
-          <tbody>
-            {docs.map((doc) => (
-              <tr key={doc.id}>
-                <td>
-                  <Link href={`/d/${doc.id}`}>{doc.title}</Link>
-                </td>
-                <td>{formatTimestamp(doc.updatedAt)}</td>
-                <td>{formatBytes(doc.sizeBytes)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DocumentList docs={docs} />
     </section>
   );
 }

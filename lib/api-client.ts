@@ -70,3 +70,32 @@ export async function createDoc(origin: string, title?: string): Promise<DocSumm
   if (!response.ok) throw await failure(response);
   return oneSchema.parse(await response.json()).doc;
 }
+
+/** The document's encoded Yjs state, or null when it does not exist. */
+export async function getDocState(origin: string, id: string): Promise<Uint8Array | null> {
+  const response = await fetch(`${origin}/api/docs/${encodeURIComponent(id)}/state`, {
+    cache: "no-store",
+  });
+  if (response.status === 404 || response.status === 410) return null;
+  if (!response.ok) throw await failure(response);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** Renames a document; everyone with it open sees the new title live. */
+export async function renameDoc(origin: string, id: string, title: string): Promise<DocSummary> {
+  const response = await fetch(`${origin}/api/docs/${encodeURIComponent(id)}`, {
+    method: "PATCH",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ title }),
+  });
+  if (!response.ok) throw await failure(response);
+  return oneSchema.parse(await response.json()).doc;
+}
+
+/** Deletes a document for everyone; open editors are told it is gone. */
+export async function deleteDoc(origin: string, id: string): Promise<void> {
+  const response = await fetch(`${origin}/api/docs/${encodeURIComponent(id)}`, {
+    method: "DELETE",
+  });
+  if (!response.ok) throw await failure(response);
+}

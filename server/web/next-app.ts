@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Duplex } from "node:stream";
 import next from "next";
 import type { WebApp } from "../index";
+import { withBuildLock } from "./build-lock";
 import {
   checkBuild,
   computeSourceStamp,
@@ -74,21 +75,28 @@ export async function ensureBuild(options: {
 }): Promise<void> {
   const { dir, log } = options;
   const stamp = await computeSourceStamp(dir);
-  const state = await checkBuild(dir, stamp);
-  if (state === "current") {
+  if ((await checkBuild(dir, stamp)) === "current") {
     log("web app build is up to date");
     return;
   }
-  log(
-    state === "missing"
-      ? "building the web app (first start)"
-      : "web app sources changed; rebuilding",
-  );
-  const started = Date.now();
-  await removeBuildStamp(dir);
-  await runNextBuild(dir);
-  await writeBuildStamp(dir, stamp);
-  log(`web app built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await withBuildLock(dir, async () => {
+    // Whoever held the lock before us may have just built these very sources.
+    const state = await checkBuild(dir, stamp);
+    if (state === "current") {
+      log("web app was built by another process");
+      return;
+    }
+    log(
+      state === "missing"
+        ? "building the web app (first start)"
+        : "web app sources changed; rebuilding",
+    );
+    const started = Date.now();
+    await removeBuildStamp(dir);
+    await runNextBuild(dir);
+    await writeBuildStamp(dir, stamp);
+    log(`web app built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
 }
 
 function runNextBuild(dir: string): Promise<void> {

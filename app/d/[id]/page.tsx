@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { getDoc, getDocHtml } from "@/lib/api-client";
+import { DocumentEditor } from "@/components/editor/document-editor";
+import { getDoc, getDocHtml, getDocState } from "@/lib/api-client";
 import { isValidDocId } from "@/lib/doc-id";
 import { serverOrigin } from "@/lib/server-origin";
 
@@ -16,17 +17,27 @@ export async function generateMetadata({ params }: PageProps): Promise<Metadata>
   return { title: doc?.title ?? "Not found" };
 }
 
+/**
+ * The editor page. The document's HTML and Yjs state come from the snapshot
+ * API on the server, so the text is in the page before any JavaScript runs
+ * and the live editor starts from the same content instead of an empty one.
+ */
 export default async function DocumentPage({ params }: PageProps) {
   const { id } = await params;
   if (!isValidDocId(id)) notFound();
   const origin = serverOrigin();
-  const [doc, html] = await Promise.all([getDoc(origin, id), getDocHtml(origin, id)]);
-  if (!doc || html === null) notFound();
+  const [doc, html, state] = await Promise.all([
+    getDoc(origin, id),
+    getDocHtml(origin, id),
+    getDocState(origin, id),
+  ]);
+  if (!doc || html === null || state === null) notFound();
   return (
-    <article className="document">
-      <h1 className="document-title">{doc.title}</h1>
-      {/* biome-ignore lint/security/noDangerouslySetInnerHtml: lib/render-html.ts escapes all text and attributes and neutralises unsafe link targets; the HTML comes from our own API. */}
-      <div className="document-body" dangerouslySetInnerHTML={{ __html: html }} />
-    </article>
+    <DocumentEditor
+      docId={doc.id}
+      title={doc.title}
+      initialHtml={html}
+      initialState={Buffer.from(state).toString("base64")}
+    />
   );
 }

@@ -1,0 +1,245 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type BrowserUser,
+  editorText,
+  launchChromium,
+  newUser,
+  openEditor,
+  waitForLive,
+  waitForSameText,
+} from "../helpers/browser";
+import { type ServerProcess, spawnServer } from "../helpers/server-process";
+
+const RESULTS_DIR = path.resolve(import.meta.dirname, "../../test-results");
+
+/**
+ * The editor as people use it: a real `tandem serve` (Next.js + sync on one
+ * port) and Debian's Chromium, with separate browser contexts standing in for
+ * separate people.
+ */
+describe("editor in Chromium", () => {
+  let dataDir: string;
+  let server: ServerProcess;
+  let browser: Browser;
+  const users: BrowserUser[] = [];
+
+  async function createDoc(title: string): Promise<string> {
+    const response = await fetch(`${server.url}/api/docs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title }),
+    });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { doc: { id: string } }).doc.id;
+  }
+
+  async function user(name: string, color: string, options = {}): Promise<BrowserUser> {
+    const created = await newUser(browser, name, color, options);
+    users.push(created);
+    return created;
+  }
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), "tandem-e2e-"));
+    server = await spawnServer({ DATA_DIR: dataDir }, ["serve"], 600_000);
+    browser = await launchChromium();
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.child.kill("SIGTERM");
+    await server?.exited;
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("two people type at the same time and end with identical text; each sees the other's caret", async () => {
+    const id = await createDoc("Two writers");
+    const alice = await user("Alice Example", "#d0021b");
+    const bob = await user("Bob Example", "#0b63ce");
+    await Promise.all([openEditor(alice, server.url, id), openEditor(bob, server.url, id)]);
+
+    await alice.page.locator(".tiptap").click();
+    await alice.page.keyboard.type("Alice writes the first line.");
+    await alice.page.keyboard.press("Enter");
+    await waitForSameText([alice, bob], (text) => text.includes("first line."));
+
+    await bob.page.locator(".tiptap").click();
+    await bob.page.keyboard.press("ControlOrMeta+End");
+    await Promise.all([
+      alice.page.keyboard.type(" Alice keeps typing while Bob does.", { delay: 15 }),
+      bob.page.keyboard.type(" Bob types at the same moment.", { delay: 15 }),
+    ]);
+    const text = await waitForSameText(
+      [alice, bob],
+      (t) => t.includes("Alice keeps typing while Bob does.") && t.includes("Bob types at the same moment."),
+    );
+    expect(text).toContain("Alice writes the first line.");
+
+    // Each sees the other's named caret, drawn by the collaboration caret extension.
+    await expect
+      .poll(() => bob.page.locator(".collaboration-carets__label").allInnerTexts())
+      .toContain("Alice Example");
+    await expect
+      .poll(() => alice.page.locator(".collaboration-carets__label").allInnerTexts())
+      .toContain("Bob Example");
+    // And the presence bar lists both.
+    await expect
+      .poll(() => alice.page.locator(".presence-avatar").evaluateAll((els) => els.map((el) => el.getAttribute("data-peer-name"))))
+      .toEqual(expect.arrayContaining(["Alice Example", "Bob Example"]));
+
+    await mkdir(RESULTS_DIR, { recursive: true });
+    await bob.page.locator(".tiptap").click();
+    await alice.page.screenshot({ path: path.join(RESULTS_DIR, "editor-two-users.png"), fullPage: true });
+  });
+
+  it("formatting applied by one person appears for the other", async () => {
+    const id = await createDoc("Formatting");
+    const alice = await user("Alice Format", "#2e8b57");
+    const bob = await user("Bob Format", "#6a3fd1");
+    await Promise.all([openEditor(alice, server.url, id), openEditor(bob, server.url, id)]);
+
+    await alice.page.locator(".tiptap").click();
+    await alice.page.keyboard.type("Heading here");
+    await alice.page.getByRole("button", { name: "Heading 2" }).click();
+    await alice.page.keyboard.press("Enter");
+    await alice.page.keyboard.type("plain then bold");
+    for (let i = 0; i < 4; i++) await alice.page.keyboard.press("Shift+ArrowLeft");
+    await alice.page.getByRole("button", { name: "Bold" }).click();
+    await alice.page.keyboard.press("End");
+    await alice.page.keyboard.press("Enter");
+    await alice.page.getByRole("button", { name: "Bullet list" }).click();
+    await alice.page.keyboard.type("a list item");
+
+    await expect.poll(() => bob.page.locator(".tiptap h2").allInnerTexts()).toEqual(["Heading here"]);
+    await expect.poll(() => bob.page.locator(".tiptap strong").allInnerTexts()).toEqual(["bold"]);
+    await expect
+      .poll(() => bob.page.locator(".tiptap ul li").evaluateAll((items) => items.map((li) => li.firstElementChild?.textContent)))
+      .toEqual(["a list item"]);
+
+    // Undo is per person: Bob's undo must not remove Alice's text.
+    await bob.page.locator(".tiptap").click();
+    await bob.page.keyboard.press("ControlOrMeta+End");
+    await bob.page.keyboard.press("Enter");
+    await bob.page.keyboard.type("Bob adds this");
+    await waitForSameText([alice, bob], (t) => t.includes("Bob adds this"));
+    await bob.page.keyboard.press("ControlOrMeta+z");
+    const afterUndo = await waitForSameText([alice, bob], (t) => !t.includes("Bob adds this"));
+    expect(afterUndo).toContain("a list item");
+    expect(afterUndo).toContain("plain then bold");
+  });
+
+  it("edits made offline are kept and merge with everyone's on reconnect", async () => {
+    const id = await createDoc("Offline");
+    const alice = await user("Alice Offline", "#e3730e");
+    const bob = await user("Bob Offline", "#0b8a8a");
+    await Promise.all([openEditor(alice, server.url, id), openEditor(bob, server.url, id)]);
+    await alice.page.locator(".tiptap").click();
+    await alice.page.keyboard.type("Shared start.");
+    await waitForSameText([alice, bob], (t) => t.includes("Shared start."));
+
+    await bob.context.setOffline(true);
+    await bob.page.locator('.connection-status[data-connection="offline"]').waitFor();
+    await bob.page.locator(".tiptap").click();
+    await bob.page.keyboard.press("ControlOrMeta+End");
+    await bob.page.keyboard.type(" Bob wrote this offline.");
+    await alice.page.keyboard.type(" Alice wrote this meanwhile.");
+    await expect.poll(() => editorText(alice)).toContain("Alice wrote this meanwhile.");
+    expect(await editorText(alice)).not.toContain("offline");
+    // The status shows Bob's edit is not on the server yet.
+    expect(Number(await bob.page.locator(".connection-status").getAttribute("data-unsynced"))).toBeGreaterThan(0);
+
+    await bob.context.setOffline(false);
+    await waitForLive(bob, "websocket");
+    const merged = await waitForSameText(
+      [alice, bob],
+      (t) => t.includes("Bob wrote this offline.") && t.includes("Alice wrote this meanwhile."),
+    );
+    expect(merged).toContain("Shared start.");
+    await bob.page.locator('.connection-status[data-unsynced="0"]').waitFor();
+  });
+
+  it("serves the document text in the page HTML, readable with JavaScript disabled", async () => {
+    const id = await createDoc("Readable without scripts");
+    const alice = await user("Alice Writer", "#c2185b");
+    await openEditor(alice, server.url, id);
+    await alice.page.locator(".tiptap").click();
+    await alice.page.keyboard.type("Server rendered sentence.");
+    await alice.page.locator('.connection-status[data-unsynced="0"]').waitFor();
+
+    const html = await (await fetch(`${server.url}/d/${id}`)).text();
+    expect(html).toContain("Server rendered sentence.");
+
+    const reader = await user("No Script", "#b8860b", { javaScriptEnabled: false });
+    await reader.page.goto(`${server.url}/d/${id}`);
+    expect(await reader.page.locator("[data-prerendered]").innerText()).toContain("Server rendered sentence.");
+    expect(await reader.page.locator(".title-field").inputValue()).toBe("Readable without scripts");
+  });
+
+  it("keeps editing live over HTTP when the WebSocket is blocked", async () => {
+    const id = await createDoc("Behind a proxy");
+    const alice = await user("Alice Socket", "#0b63ce");
+    const carol = await user("Carol Blocked", "#d0021b");
+    // A proxy that refuses the upgrade: every WebSocket to /collab is closed at once.
+    await carol.context.routeWebSocket(/\/collab/, (ws) => ws.close({ code: 1008, reason: "blocked by proxy" }));
+    await openEditor(alice, server.url, id);
+    await openEditor(carol, server.url, id, "http");
+
+    await carol.page.locator(".tiptap").click();
+    await carol.page.keyboard.type("Carol over HTTP.");
+    await expect.poll(() => editorText(alice)).toContain("Carol over HTTP.");
+    await carol.page.locator('.connection-status[data-unsynced="0"]').waitFor();
+
+    await alice.page.locator(".tiptap").click();
+    await alice.page.keyboard.press("ControlOrMeta+End");
+    await alice.page.keyboard.type(" Alice over the socket.");
+    await waitForSameText([alice, carol], (t) => t.includes("Carol over HTTP.") && t.includes("Alice over the socket."));
+
+    // Carol's caret reaches Alice through the HTTP awareness path too.
+    await expect
+      .poll(() => alice.page.locator(".collaboration-carets__label").allInnerTexts())
+      .toContain("Carol Blocked");
+  });
+
+  it("lists, renames and deletes documents from the list page, and renames live in open editors", async () => {
+    const id = await createDoc("Quarterly plan");
+    const alice = await user("Alice List", "#2e8b57");
+    const bob = await user("Bob Editor", "#6a3fd1");
+    await openEditor(bob, server.url, id);
+
+    await alice.page.goto(server.url);
+    const row = alice.page.locator(`tr[data-doc-id="${id}"]`);
+    await expect.poll(() => row.innerText()).toContain("Quarterly plan");
+    await row.getByRole("button", { name: "Rename Quarterly plan" }).click();
+    await row.getByRole("textbox").fill("Annual plan");
+    await row.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => row.locator("a").innerText()).toBe("Annual plan");
+    await expect.poll(() => bob.page.locator(".title-field").inputValue()).toBe("Annual plan");
+
+    // A title edited in place in the editor reaches the list too.
+    await bob.page.locator(".title-field").fill("Plan for the year");
+    await bob.page.locator(".title-field").press("Enter");
+    await expect
+      .poll(async () => {
+        await alice.page.reload();
+        return row.locator("a").innerText();
+      })
+      .toBe("Plan for the year");
+
+    alice.page.once("dialog", (dialog) => void dialog.accept());
+    await row.getByRole("button", { name: "Delete Plan for the year" }).click();
+    await row.waitFor({ state: "detached" });
+    await bob.page.locator(".refused-banner").waitFor();
+    expect((await fetch(`${server.url}/d/${id}`)).status).toBe(404);
+  });
+
+  it("shows a not-found page for unknown documents", async () => {
+    const alice = await user("Alice Lost", "#59636e");
+    const response = await alice.page.goto(`${server.url}/d/no-such-document`);
+    expect(response?.status()).toBe(404);
+    expect(await alice.page.locator("h1").innerText()).toBe("Not found");
+  });
+});
