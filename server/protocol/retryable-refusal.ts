@@ -16,6 +16,12 @@ export const RETRYABLE_REFUSALS = new Set(["document-load-failed", "shutting-dow
  * two bytes after the address first, so the common case costs O(1).
  */
 export function permissionDeniedReason(frame: Uint8Array): string | null {
+  // Every frame a server sends passes here: addresses under 128 bytes need no decoder.
+  const first = frame[0];
+  if (first !== undefined && first < 128) {
+    const typeAt = 1 + first;
+    if (frame[typeAt] !== AUTH_MESSAGE || frame[typeAt + 1] !== PERMISSION_DENIED) return null;
+  }
   const decoder = decoding.createDecoder(frame);
   try {
     const addressLength = decoding.readVarUint(decoder);

@@ -54,6 +54,38 @@ describe("createFrameWriter", () => {
     for (const client of clients) client.close();
   });
 
+  it("keeps order for a burst to one socket within one turn (corked after the first write)", async () => {
+    const port = await listen();
+    let server: WebSocket | undefined;
+    wss?.on("connection", (ws) => {
+      server = ws;
+    });
+    const inbox: number[] = [];
+    const client = new WebSocket(`ws://127.0.0.1:${port}`);
+    client.on("message", (data: Buffer) => inbox.push(data.readUInt16BE(0)));
+    try {
+      await waitUntil(() => server !== undefined, "connection");
+      const write = createFrameWriter(server as WebSocket);
+      // One array reused for every write, as an acknowledgement is: framed once, sent each time.
+      const ack = new Uint8Array([0xff, 0xff]);
+      const expected: number[] = [];
+      for (let n = 1; n <= 1000; n++) {
+        const frame = new Uint8Array(2);
+        new DataView(frame.buffer).setUint16(0, n);
+        write(frame);
+        expected.push(n);
+        if (n % 100 === 0) {
+          write(ack);
+          expected.push(0xffff);
+        }
+      }
+      await waitUntil(() => inbox.length === expected.length, "every frame");
+      expect(inbox).toEqual(expected);
+    } finally {
+      client.close();
+    }
+  });
+
   it("drops writes after the socket closed instead of throwing", async () => {
     const port = await listen();
     let server: WebSocket | undefined;
