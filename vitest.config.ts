@@ -8,6 +8,8 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
     testTimeout: 60_000,
+    // Browser assertions wait for other people's edits to arrive; vitest's 1 s default is too tight on a loaded 2-core CI box.
+    expect: { poll: { timeout: 15_000, interval: 50 } },
     hookTimeout: 120_000,
     // Integration suites start real servers; two workers match the 2-core CI box.
     maxWorkers: 2,

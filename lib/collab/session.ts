@@ -242,7 +242,14 @@ export class CollabSession {
       this.reconnect();
       this.refresh();
     };
-    const onOffline = () => this.refresh();
+    const onOffline = () => {
+      // A socket that looks open while the machine has no network only swallows
+      // edits; closing it makes the provider count them as unsynced and resend
+      // them through a fresh sync when the network returns.
+      this.socket.disconnect();
+      this.stopFallback();
+      this.refresh();
+    };
     window.addEventListener("online", onOnline);
     window.addEventListener("offline", onOffline);
     this.cleanups.push(() => {
@@ -264,9 +271,10 @@ export class CollabSession {
   /** Starts the HTTP transport unless the socket reaches a synced state within the grace period. */
   private armFallback(): void {
     if (!this.fallback || this.fallbackRunning || this.fallbackTimer || this.refusedReason) return;
+    if (!isOnline()) return;
     this.fallbackTimer = setTimeout(() => {
       this.fallbackTimer = undefined;
-      if (this.destroyed || this.refusedReason || this.provider.isSynced) return;
+      if (this.destroyed || this.refusedReason || this.provider.isSynced || !isOnline()) return;
       this.fallbackRunning = true;
       this.fallback?.start();
       this.refresh();
@@ -297,10 +305,9 @@ export class CollabSession {
     const socketLive = this.socketStatus === WebSocketStatus.Connected && this.provider.isSynced;
     const httpMode =
       this.fallbackRunning && this.fallback?.synced ? this.fallback.activeMode : null;
-    const online = typeof navigator === "undefined" || navigator.onLine !== false;
     let connection: ConnectionState;
-    if (socketLive || httpMode) connection = "live";
-    else if (!online) connection = "offline";
+    if (!isOnline()) connection = "offline";
+    else if (socketLive || httpMode) connection = "live";
     else connection = this.everLive ? "reconnecting" : "connecting";
     if (socketLive || httpMode) this.everLive = true;
 
@@ -344,6 +351,11 @@ export class CollabSession {
     }
     return peers.sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name));
   }
+}
+
+/** `navigator.onLine === false` is reliable (no network at all); `true` only means "maybe". */
+function isOnline(): boolean {
+  return typeof navigator === "undefined" || navigator.onLine !== false;
 }
 
 function sameSnapshot(a: SessionSnapshot, b: SessionSnapshot): boolean {

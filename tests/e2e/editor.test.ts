@@ -9,6 +9,7 @@ import {
   launchChromium,
   newUser,
   openEditor,
+  textsIn,
   waitForLive,
   waitForSameText,
 } from "../helpers/browser";
@@ -75,7 +76,9 @@ describe("editor in Chromium", () => {
     ]);
     const text = await waitForSameText(
       [alice, bob],
-      (t) => t.includes("Alice keeps typing while Bob does.") && t.includes("Bob types at the same moment."),
+      (t) =>
+        t.includes("Alice keeps typing while Bob does.") &&
+        t.includes("Bob types at the same moment."),
     );
     expect(text).toContain("Alice writes the first line.");
 
@@ -88,12 +91,19 @@ describe("editor in Chromium", () => {
       .toContain("Bob Example");
     // And the presence bar lists both.
     await expect
-      .poll(() => alice.page.locator(".presence-avatar").evaluateAll((els) => els.map((el) => el.getAttribute("data-peer-name"))))
+      .poll(() =>
+        alice.page
+          .locator(".presence-avatar")
+          .evaluateAll((els) => els.map((el) => el.getAttribute("data-peer-name"))),
+      )
       .toEqual(expect.arrayContaining(["Alice Example", "Bob Example"]));
 
     await mkdir(RESULTS_DIR, { recursive: true });
     await bob.page.locator(".tiptap").click();
-    await alice.page.screenshot({ path: path.join(RESULTS_DIR, "editor-two-users.png"), fullPage: true });
+    await alice.page.screenshot({
+      path: path.join(RESULTS_DIR, "editor-two-users.png"),
+      fullPage: true,
+    });
   });
 
   it("formatting applied by one person appears for the other", async () => {
@@ -105,20 +115,26 @@ describe("editor in Chromium", () => {
     await alice.page.locator(".tiptap").click();
     await alice.page.keyboard.type("Heading here");
     await alice.page.getByRole("button", { name: "Heading 2" }).click();
+    await alice.page.locator('button[aria-label="Heading 2"][aria-pressed="true"]').waitFor();
     await alice.page.keyboard.press("Enter");
-    await alice.page.keyboard.type("plain then bold");
-    for (let i = 0; i < 4; i++) await alice.page.keyboard.press("Shift+ArrowLeft");
-    await alice.page.getByRole("button", { name: "Bold" }).click();
-    await alice.page.keyboard.press("End");
+    // A shortcut for one mark, the toolbar for another.
+    await alice.page.keyboard.type("plain then ");
+    await alice.page.keyboard.press("ControlOrMeta+b");
+    await alice.page.keyboard.type("bold");
+    await alice.page.keyboard.press("ControlOrMeta+b");
+    await alice.page.keyboard.type(" and ");
+    await alice.page.getByRole("button", { name: "Italic" }).click();
+    await alice.page.locator('button[aria-label="Italic"][aria-pressed="true"]').waitFor();
+    await alice.page.keyboard.type("slanted");
     await alice.page.keyboard.press("Enter");
     await alice.page.getByRole("button", { name: "Bullet list" }).click();
+    await alice.page.locator('button[aria-label="Bullet list"][aria-pressed="true"]').waitFor();
     await alice.page.keyboard.type("a list item");
 
-    await expect.poll(() => bob.page.locator(".tiptap h2").allInnerTexts()).toEqual(["Heading here"]);
-    await expect.poll(() => bob.page.locator(".tiptap strong").allInnerTexts()).toEqual(["bold"]);
-    await expect
-      .poll(() => bob.page.locator(".tiptap ul li").evaluateAll((items) => items.map((li) => li.firstElementChild?.textContent)))
-      .toEqual(["a list item"]);
+    await expect.poll(() => textsIn(bob, "h2")).toEqual(["Heading here"]);
+    await expect.poll(() => textsIn(bob, "strong")).toEqual(["bold"]);
+    await expect.poll(() => textsIn(bob, "em")).toEqual(["slanted"]);
+    await expect.poll(() => textsIn(bob, "ul li")).toEqual(["a list item"]);
 
     // Undo is per person: Bob's undo must not remove Alice's text.
     await bob.page.locator(".tiptap").click();
@@ -129,7 +145,7 @@ describe("editor in Chromium", () => {
     await bob.page.keyboard.press("ControlOrMeta+z");
     const afterUndo = await waitForSameText([alice, bob], (t) => !t.includes("Bob adds this"));
     expect(afterUndo).toContain("a list item");
-    expect(afterUndo).toContain("plain then bold");
+    expect(afterUndo).toContain("plain then bold and slanted");
   });
 
   it("edits made offline are kept and merge with everyone's on reconnect", async () => {
@@ -150,7 +166,9 @@ describe("editor in Chromium", () => {
     await expect.poll(() => editorText(alice)).toContain("Alice wrote this meanwhile.");
     expect(await editorText(alice)).not.toContain("offline");
     // The status shows Bob's edit is not on the server yet.
-    expect(Number(await bob.page.locator(".connection-status").getAttribute("data-unsynced"))).toBeGreaterThan(0);
+    expect(
+      Number(await bob.page.locator(".connection-status").getAttribute("data-unsynced")),
+    ).toBeGreaterThan(0);
 
     await bob.context.setOffline(false);
     await waitForLive(bob, "websocket");
@@ -175,7 +193,9 @@ describe("editor in Chromium", () => {
 
     const reader = await user("No Script", "#b8860b", { javaScriptEnabled: false });
     await reader.page.goto(`${server.url}/d/${id}`);
-    expect(await reader.page.locator("[data-prerendered]").innerText()).toContain("Server rendered sentence.");
+    expect(await reader.page.locator("[data-prerendered]").textContent()).toContain(
+      "Server rendered sentence.",
+    );
     expect(await reader.page.locator(".title-field").inputValue()).toBe("Readable without scripts");
   });
 
@@ -184,7 +204,9 @@ describe("editor in Chromium", () => {
     const alice = await user("Alice Socket", "#0b63ce");
     const carol = await user("Carol Blocked", "#d0021b");
     // A proxy that refuses the upgrade: every WebSocket to /collab is closed at once.
-    await carol.context.routeWebSocket(/\/collab/, (ws) => ws.close({ code: 1008, reason: "blocked by proxy" }));
+    await carol.context.routeWebSocket(/\/collab/, (ws) =>
+      ws.close({ code: 1008, reason: "blocked by proxy" }),
+    );
     await openEditor(alice, server.url, id);
     await openEditor(carol, server.url, id, "http");
 
@@ -196,7 +218,10 @@ describe("editor in Chromium", () => {
     await alice.page.locator(".tiptap").click();
     await alice.page.keyboard.press("ControlOrMeta+End");
     await alice.page.keyboard.type(" Alice over the socket.");
-    await waitForSameText([alice, carol], (t) => t.includes("Carol over HTTP.") && t.includes("Alice over the socket."));
+    await waitForSameText(
+      [alice, carol],
+      (t) => t.includes("Carol over HTTP.") && t.includes("Alice over the socket."),
+    );
 
     // Carol's caret reaches Alice through the HTTP awareness path too.
     await expect
@@ -212,11 +237,11 @@ describe("editor in Chromium", () => {
 
     await alice.page.goto(server.url);
     const row = alice.page.locator(`tr[data-doc-id="${id}"]`);
-    await expect.poll(() => row.innerText()).toContain("Quarterly plan");
+    await expect.poll(() => row.textContent()).toContain("Quarterly plan");
     await row.getByRole("button", { name: "Rename Quarterly plan" }).click();
     await row.getByRole("textbox").fill("Annual plan");
     await row.getByRole("button", { name: "Save" }).click();
-    await expect.poll(() => row.locator("a").innerText()).toBe("Annual plan");
+    await expect.poll(() => row.locator("a").textContent()).toBe("Annual plan");
     await expect.poll(() => bob.page.locator(".title-field").inputValue()).toBe("Annual plan");
 
     // A title edited in place in the editor reaches the list too.
@@ -225,7 +250,7 @@ describe("editor in Chromium", () => {
     await expect
       .poll(async () => {
         await alice.page.reload();
-        return row.locator("a").innerText();
+        return row.locator("a").textContent();
       })
       .toBe("Plan for the year");
 
@@ -240,6 +265,6 @@ describe("editor in Chromium", () => {
     const alice = await user("Alice Lost", "#59636e");
     const response = await alice.page.goto(`${server.url}/d/no-such-document`);
     expect(response?.status()).toBe(404);
-    expect(await alice.page.locator("h1").innerText()).toBe("Not found");
+    expect(await alice.page.locator("h1").textContent()).toBe("Not found");
   });
 });

@@ -48,7 +48,8 @@ export async function newUser(
   const context = await browser.newContext({ viewport: { width: 1100, height: 800 }, ...options });
   await context.addInitScript(
     ([key, value]) => {
-      if (!localStorage.getItem(key as string)) localStorage.setItem(key as string, value as string);
+      if (!localStorage.getItem(key as string))
+        localStorage.setItem(key as string, value as string);
     },
     ["tandem.identity", JSON.stringify({ name, color })],
   );
@@ -71,7 +72,10 @@ export async function openEditor(
   await waitForLive(user, transport);
 }
 
-export async function waitForLive(user: BrowserUser, transport: "websocket" | "http"): Promise<void> {
+export async function waitForLive(
+  user: BrowserUser,
+  transport: "websocket" | "http",
+): Promise<void> {
   const selector =
     transport === "websocket"
       ? '.connection-status[data-connection="live"] [data-transport="websocket"]'
@@ -86,6 +90,17 @@ export function editorText(user: BrowserUser): Promise<string> {
     for (const caret of copy.querySelectorAll(".collaboration-carets__caret")) caret.remove();
     return Array.from(copy.children, (block) => block.textContent ?? "").join("\n");
   });
+}
+
+/** Text of each element matching `selector` in the editor, without caret labels. */
+export function textsIn(user: BrowserUser, selector: string): Promise<string[]> {
+  return user.page.locator(".tiptap").evaluate((root, sel) => {
+    return Array.from(root.querySelectorAll(sel), (element) => {
+      const copy = element.cloneNode(true) as HTMLElement;
+      for (const caret of copy.querySelectorAll(".collaboration-carets__caret")) caret.remove();
+      return copy.textContent ?? "";
+    });
+  }, selector);
 }
 
 /** Waits until every user's editor shows the same text and that text passes `check`. */
