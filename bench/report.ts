@@ -167,6 +167,12 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
   );
 }
 
+function loadNote(scenario: ScenarioResult): string {
+  return scenario.load
+    ? `  [load ${scenario.load.before.toFixed(2)} -> ${scenario.load.after.toFixed(2)}]`
+    : "";
+}
+
 function describeMachine(report: BenchReport): string {
   const { machine } = report;
   return `${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}; profile ${report.profile}, median of ${report.runs} measured run(s) after a warm-up run; started ${report.startedAt}`;
@@ -183,7 +189,11 @@ export function renderText(report: BenchReport): string {
     "",
   );
   for (const scenario of report.scenarios) {
-    out.push(`(${scenario.id}) ${scenario.title}`, textTable(rows(report, scenario)));
+    out.push(
+      `(${scenario.id}) ${scenario.title}${loadNote(scenario)}`,
+      textTable(rows(report, scenario)),
+    );
+    for (const note of scenario.notes) out.push(`  - ${note}`);
     for (const failure of scenario.failures) out.push(`  FAILED: ${failure}`);
     out.push("");
   }

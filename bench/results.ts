@@ -17,6 +17,8 @@ export interface ScenarioResult {
   /** Correctness failures (a wrong final text, a lost update); empty when all is well. */
   failures: string[];
   notes: string[];
+  /** 1-minute load average before and after: other work on the machine shows here. */
+  load?: { before: number; after: number };
 }
 
 export interface BenchReport {

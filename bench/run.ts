@@ -1,5 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { PROFILES, type Profile } from "./config";
 import { renderMarkdown, renderText } from "./report";
@@ -87,7 +87,10 @@ async function main(argv: string[]): Promise<number> {
   for (const scenario of scenarios) {
     log(`(${scenario.id}) ${scenario.title}`);
     const started = Date.now();
-    report.scenarios.push(await scenario.run({ profile, servers, log }));
+    const loadBefore = loadavg()[0] ?? 0;
+    const result = await scenario.run({ profile, servers, log });
+    result.load = { before: loadBefore, after: loadavg()[0] ?? 0 };
+    report.scenarios.push(result);
     log(`  (${scenario.id}) took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
   process.stdout.write(`\n${renderText(report)}\n`);

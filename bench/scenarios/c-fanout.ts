@@ -1,7 +1,9 @@
-import { startClients } from "../client-process";
+import { createServer, type Server } from "node:net";
+import { runClients, startClients } from "../client-process";
 import type { FanoutInput, FanoutResult } from "../clients/fanout";
+import type { WriteFloorInput, WriteFloorResult } from "../clients/write-floor";
 import { MetricSet } from "../results";
-import { quantile } from "../stats";
+import { median, quantile } from "../stats";
 import { rotation, runIndexes, type Scenario, serverCpu, withServers } from "./context";
 
 /** Receivers per client process: enough processes that receiving is never the bottleneck. */
@@ -85,10 +87,37 @@ export const fanoutScenario: Scenario = {
         }
       }
     });
+    const floor = await writeFloor(Math.max(...sizes), profile.runs, ratePerSecond, count);
     return metrics.result(this.id, this.title, [
+      `Calibration: one 40-byte write to each of ${Math.max(...sizes)} loopback sockets, with no server logic at all, costs ${floor.toFixed(2)} µs of CPU per write on this machine (median of ${profile.runs}). A server writing once per delivery cannot go below that.`,
       `${ratePerSecond} one-character updates/s; the first ${warmup} of each run are left out of the latencies.`,
       "Latency: writer hands the edit to its provider -> receiver's Y.Text changed (one monotonic clock across processes).",
       "Server CPU per delivered update = server CPU during the run / (updates x receivers); presence is off.",
     ]);
   },
 };
+
+/** The CPU cost of one bare loopback write (bench/clients/write-floor.ts), median of `runs`. */
+async function writeFloor(
+  sockets: number,
+  runs: number,
+  ratePerSecond: number,
+  rounds: number,
+): Promise<number> {
+  const sink: Server = createServer((socket) => socket.resume());
+  await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", resolve));
+  const address = sink.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  try {
+    const values: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const { results } = await runClients<WriteFloorInput, WriteFloorResult>("write-floor.ts", [
+        { port, sockets, rounds, ratePerSecond },
+      ]);
+      values.push(results[0]!.microsPerWrite);
+    }
+    return median(values);
+  } finally {
+    await new Promise((resolve) => sink.close(resolve));
+  }
+}

@@ -94,8 +94,10 @@ export async function launchServer(kind: ServerKind): Promise<RunningServer> {
           `--cpu-prof-name=${kind}-${Date.now()}.cpuprofile`,
         ]
       : [];
-    // Tandem runs with the V8 flags its launcher (bin/tandem.mjs) gives it.
-    const flags = kind === "tandem" ? NODE_FLAGS : [];
+    // Tandem runs with the V8 flags its launcher (bin/tandem.mjs) gives it, unless an
+    // experiment replaces them (BENCH_TANDEM_NODE_FLAGS="--max-semi-space-size=16").
+    const override = process.env.BENCH_TANDEM_NODE_FLAGS?.split(" ").filter(Boolean);
+    const flags = kind === "tandem" ? (override ?? NODE_FLAGS) : [];
     const process_ = spawn(process.execPath, [...profile, ...flags, ...LOADER, ...script], {
       cwd: PROJECT_DIR,
       env: { ...process.env, ...env },

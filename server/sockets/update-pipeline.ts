@@ -7,6 +7,7 @@ import {
   type WebSocketLike,
 } from "@hocuspocus/server";
 import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import type { Logger } from "../log";
 import { ClientMessageType, errorMessage, SyncStep } from "../protocol/hocuspocus-frame";
@@ -42,6 +43,8 @@ interface Lane {
   origin: ConnectionOrigin;
   /** The acknowledgement is the same bytes every time; encoded once. */
   ack: Uint8Array;
+  /** How this connection's update frames start (to recognise its own update's echo). */
+  echoPrefix: Uint8Array;
   /** Frames not yet handled: `queue[head]` onward (shift() is linear in V8 for long arrays). */
   queue: Entry[];
   head: number;
@@ -117,6 +120,7 @@ export class UpdatePipeline implements Extension {
       connection,
       origin: { source: "connection", connection },
       ack: new OutgoingMessage(address).writeSyncStatus(true).toUint8Array(),
+      echoPrefix: updateFramePrefix(address),
       queue: [],
       head: 0,
       waiting: false,
@@ -212,7 +216,7 @@ export class UpdatePipeline implements Extension {
     // sent, so echoing it back would tell the sender what it already has.
     const echoFree = document.store.pendingStructs === null && document.store.pendingDs === null;
     const socket = connection.webSocket;
-    if (echoFree) suppressedEchoes.set(socket, connection.messageAddress);
+    if (echoFree) suppressedEchoes.set(socket, lane.echoPrefix);
     try {
       Y.transact(
         document,
@@ -264,26 +268,28 @@ function compactQueue(lane: Lane): void {
 }
 
 /**
- * Sockets whose own update is being applied right now, by message address.
- * Hocuspocus broadcasts a transaction to every connection of the document,
- * its sender included; the socket layer asks `isSuppressedEcho` before sending.
+ * Sockets whose own update is being applied right now, with the first bytes of
+ * an update frame for their address. Hocuspocus broadcasts a transaction to
+ * every connection of the document, its sender included; the socket layer
+ * asks `isSuppressedEcho` before sending.
  */
-const suppressedEchoes = new WeakMap<WebSocketLike, string>();
+const suppressedEchoes = new WeakMap<WebSocketLike, Uint8Array>();
 
 /** Whether `frame`, about to be sent on `socket`, is that socket's own update coming back. */
 export function isSuppressedEcho(socket: WebSocketLike, frame: Uint8Array): boolean {
-  const address = suppressedEchoes.get(socket);
-  if (address === undefined) return false;
-  try {
-    const decoder = decoding.createDecoder(frame);
-    if (decoding.readVarString(decoder) !== address) return false;
-    return (
-      decoding.readVarUint(decoder) === ClientMessageType.Sync &&
-      decoding.readVarUint(decoder) === SyncStep.Update
-    );
-  } catch {
-    return false;
-  }
+  const prefix = suppressedEchoes.get(socket);
+  if (prefix === undefined || frame.length <= prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (frame[i] !== prefix[i]) return false;
+  return true;
+}
+
+/** Address, Sync, Update: how every update frame to this address starts. */
+function updateFramePrefix(address: string): Uint8Array {
+  return encoding.encode((encoder) => {
+    encoding.writeVarString(encoder, address);
+    encoding.writeVarUint(encoder, ClientMessageType.Sync);
+    encoding.writeVarUint(encoder, SyncStep.Update);
+  });
 }
 
 /**
