@@ -195,7 +195,7 @@ export function Toolbar({ editor, disabled }: { editor: Editor; disabled?: boole
           disabled={off}
           onClick={() => promptForLink(editor)}
         >
-          🔗
+          Link
         </ToolButton>
       </div>
       <div className="tool-group">

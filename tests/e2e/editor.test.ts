@@ -157,6 +157,8 @@ describe("editor in Chromium", () => {
     await alice.page.keyboard.type("Shared start.");
     await waitForSameText([alice, bob], (t) => t.includes("Shared start."));
 
+    // The service worker has cached this page, so it can be reloaded offline.
+    await bob.page.locator("html[data-offline-ready]").waitFor({ state: "attached" });
     await bob.context.setOffline(true);
     await bob.page.locator('.connection-status[data-connection="offline"]').waitFor();
     await bob.page.locator(".tiptap").click();
