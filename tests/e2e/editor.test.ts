@@ -263,6 +263,37 @@ describe("editor in Chromium", () => {
     expect((await fetch(`${server.url}/d/${id}`)).status).toBe(404);
   });
 
+  it("lets people change their name and colour, shows it to others and remembers it", async () => {
+    const id = await createDoc("Names");
+    const alice = await user("Alice Before", "#d0021b");
+    const bob = await user("Bob Watching", "#0b63ce");
+    await Promise.all([openEditor(alice, server.url, id), openEditor(bob, server.url, id)]);
+    await alice.page.locator(".tiptap").click();
+    await alice.page.keyboard.type("Hello");
+
+    await alice.page.getByRole("button", { name: "Alice Before" }).click();
+    const form = alice.page.getByRole("form", { name: "Your name and colour" });
+    await form.getByLabel("Your name").fill("Alice After");
+    await form.locator('label.color-choice:has(input[value="#2e8b57"])').click();
+    await form.getByRole("button", { name: "Save" }).click();
+    // Carets are shown while the editor has focus; the menu took it.
+    await alice.page.locator(".tiptap").click();
+
+    await expect
+      .poll(() => bob.page.locator(".collaboration-carets__label").allTextContents())
+      .toContain("Alice After");
+    await expect
+      .poll(() =>
+        bob.page
+          .locator('.presence-avatar[data-peer-name="Alice After"]')
+          .evaluate((el) => getComputedStyle(el).backgroundColor),
+      )
+      .toBe("rgb(46, 139, 87)");
+
+    await alice.page.reload();
+    await alice.page.getByRole("button", { name: "Alice After" }).waitFor();
+  });
+
   it("shows a not-found page for unknown documents", async () => {
     const alice = await user("Alice Lost", "#59636e");
     const response = await alice.page.goto(`${server.url}/d/no-such-document`);
