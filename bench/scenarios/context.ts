@@ -55,7 +55,8 @@ export async function serverCpu<T>(
 
 /** Run -1 is the warm-up (its figures are dropped); then the profile's measured runs. */
 export function runIndexes(profile: Profile): number[] {
-  return [-1, ...Array.from({ length: profile.runs }, (_, run) => run)];
+  const measured = Array.from({ length: profile.runs }, (_, run) => run);
+  return profile.warmup ? [-1, ...measured] : measured;
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

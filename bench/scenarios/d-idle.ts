@@ -4,15 +4,12 @@ import { MetricSet } from "../results";
 import { launchServer } from "../servers/launch";
 import { rotation, runIndexes, type Scenario, sleep, split } from "./context";
 
-/** Time for RSS to settle after the last client synced (timers, lazy allocations). */
-const SETTLE_MS = 3_000;
-
 /** (d) Many documents, each with idle editors: memory and connect time. */
 export const idleScenario: Scenario = {
   id: "d",
   title: "Idle documents: N documents x 2 idle clients",
   async run({ profile, servers, log }) {
-    const { docs, clientsPerDoc, processes } = profile.idle;
+    const { docs, clientsPerDoc, processes, settleMs } = profile.idle;
     const metrics = new MetricSet();
     metrics.define(
       "d.growth",
@@ -28,7 +25,7 @@ export const idleScenario: Scenario = {
       for (const kind of rotation(servers, run)) {
         const server = await launchServer(kind);
         try {
-          await sleep(1_000);
+          await sleep(settleMs);
           const before = await server.probe();
           const names: string[] = [];
           for (let doc = 0; doc < docs; doc++) {
@@ -44,7 +41,7 @@ export const idleScenario: Scenario = {
             const goAt = group.go();
             const results = await group.results;
             const connect = (Math.max(...results.map((result) => result.syncedAt)) - goAt) / 1e6;
-            await sleep(SETTLE_MS);
+            await sleep(settleMs);
             const after = await server.probe();
             const growth = (after.rssBytes - before.rssBytes) / 2 ** 20;
             const heap = (after.heapUsedBytes - before.heapUsedBytes) / 2 ** 20;
@@ -69,7 +66,7 @@ export const idleScenario: Scenario = {
       }
     }
     return metrics.result(this.id, this.title, [
-      `A fresh server per run; RSS read ${SETTLE_MS / 1000} s after the last client synced; clients keep presence on, as open editors do.`,
+      `A fresh server per run; RSS read ${settleMs / 1000} s after the last client synced; clients keep presence on, as open editors do.`,
     ]);
   },
 };
