@@ -213,10 +213,13 @@ describe("editor in Chromium", () => {
     const id = await createDoc("Behind a proxy");
     const alice = await user("Alice Socket", "#0b63ce");
     const carol = await user("Carol Blocked", "#d0021b");
-    // A proxy that refuses the upgrade: every WebSocket to /collab is closed at once.
-    await carol.context.routeWebSocket(/\/collab/, (ws) =>
-      ws.close({ code: 1008, reason: "blocked by proxy" }),
-    );
+    // A proxy that refuses the upgrade: every WebSocket to /collab is closed at once,
+    // until the test lifts the block.
+    let blocked = true;
+    await carol.context.routeWebSocket(/\/collab/, (ws) => {
+      if (blocked) void ws.close({ code: 1008, reason: "blocked by proxy" });
+      else ws.connectToServer();
+    });
     await openEditor(alice, server.url, id);
     await openEditor(carol, server.url, id, "http");
 
@@ -237,6 +240,34 @@ describe("editor in Chromium", () => {
     await expect
       .poll(() => alice.page.locator(".collaboration-carets__label").allInnerTexts())
       .toContain("Carol Blocked");
+
+    // Once the socket gets through again, the editor moves back to it and keeps syncing.
+    blocked = false;
+    await waitForLive(carol, "websocket");
+    await carol.page.keyboard.type(" Back on the socket.");
+    await expect.poll(() => editorText(alice)).toContain("Back on the socket.");
+  });
+
+  it("starts from the server's state even when no live transport can connect", async () => {
+    const id = await createDoc("Cold start");
+    const alice = await user("Alice Seed", "#0b63ce");
+    await openEditor(alice, server.url, id);
+    await alice.page.locator(".tiptap").click();
+    await alice.page.keyboard.type("Text that was there before.");
+    await alice.page.locator('.connection-status[data-unsynced="0"]').waitFor();
+
+    const isolated = await user("Dave Isolated", "#6a3fd1");
+    await isolated.context.routeWebSocket(/\/collab/, (ws) => void ws.close());
+    await isolated.context.route(/\/api\/docs\/[^/]+\/(events|poll|updates|awareness)/, (route) =>
+      route.abort(),
+    );
+    await isolated.page.goto(`${server.url}/d/${id}`);
+    await isolated.page.locator(".live-editor[data-ready] .tiptap").waitFor();
+    // The live editor's very first content is the fetched state, not an empty document.
+    expect(await editorText(isolated)).toBe("Text that was there before.");
+    expect(
+      await isolated.page.locator(".connection-status").getAttribute("data-connection"),
+    ).not.toBe("live");
   });
 
   it("lists, renames and deletes documents from the list page, and renames live in open editors", async () => {
