@@ -44,7 +44,14 @@ export function IdentityMenu({
         {identity.name}
       </button>
       {open ? (
-        <form className="identity-form" onSubmit={submit} aria-label="Your name and colour">
+        <form
+          className="identity-form"
+          onSubmit={submit}
+          aria-label="Your name and colour"
+          onKeyDown={(event) => {
+            if (event.key === "Escape") setOpen(false);
+          }}
+        >
           <label>
             Your name
             <input
