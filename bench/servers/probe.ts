@@ -35,5 +35,7 @@ process.on("message", (message: unknown) => {
     externalBytes: memory.external,
   });
 });
-// The channel must not keep a server alive that was asked to stop.
+// The channel must not keep a server alive that was asked to stop, and a harness that
+// died must not leave servers behind: losing it stops the server as SIGTERM would.
 process.channel?.unref();
+process.on("disconnect", () => process.kill(process.pid, "SIGTERM"));
