@@ -36,4 +36,6 @@ export function driveClient<Input, Result>(
   });
   // A harness that dies must not leave clients hammering a server.
   process.on("disconnect", () => process.exit(0));
+  // Every y-websocket provider adds a process "exit" listener; hundreds per process are intended.
+  process.setMaxListeners(0);
 }
