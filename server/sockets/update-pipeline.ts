@@ -50,6 +50,7 @@ interface Lane {
   head: number;
   /** A forwarded frame is with Hocuspocus; later frames wait until it is handled. */
   waiting: boolean;
+  drainScheduled: boolean;
   closed: boolean;
 }
 
@@ -103,11 +104,6 @@ export class UpdatePipeline implements Extension {
     }
   }
 
-  /** Whether updates take the pipeline (false once an extension needs per-message hooks). */
-  get active(): boolean {
-    return this.enabled;
-  }
-
   async connected({ connection }: connectedPayload): Promise<void> {
     const socket = connection.webSocket;
     let lanes = this.lanes.get(socket);
@@ -124,6 +120,7 @@ export class UpdatePipeline implements Extension {
       queue: [],
       head: 0,
       waiting: false,
+      drainScheduled: false,
       closed: false,
     };
     lanes.set(address, lane);
@@ -159,18 +156,32 @@ export class UpdatePipeline implements Extension {
       this.options.append(lane.connection.document.name, update).then(
         () => {
           entry.state = "durable";
-          if (lane.queue[lane.head] === entry) this.drain(lane);
+          this.scheduleDrain(lane);
         },
         (error: unknown) => {
           entry.state = "failed";
           entry.error = error;
-          if (lane.queue[lane.head] === entry) this.drain(lane);
+          this.scheduleDrain(lane);
         },
       );
     } else if (lane.queue.length - lane.head === 1) {
       this.drain(lane);
     }
     return true;
+  }
+
+  /**
+   * A group commit resolves all its appends in one go, and their callbacks run
+   * as consecutive microtasks; draining after them (not in the first) makes
+   * the whole commit one transaction and one broadcast.
+   */
+  private scheduleDrain(lane: Lane): void {
+    if (lane.drainScheduled) return;
+    lane.drainScheduled = true;
+    queueMicrotask(() => {
+      lane.drainScheduled = false;
+      this.drain(lane);
+    });
   }
 
   /** Applies and acknowledges every durable update at the head of the queue, in order. */

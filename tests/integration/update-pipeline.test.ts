@@ -96,11 +96,17 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
     expect(writer.provider.unsyncedChanges).toBe(50);
     expect(reader.text.length).toBe(0);
     expect(server.hocuspocus.documents.get("gated")?.getText("text").length).toBe(0);
+    let readerUpdates = 0;
+    reader.doc.on("update", () => {
+      readerUpdates += 1;
+    });
     store.release();
     await waitAcknowledged(writer);
     await waitConverged([writer, reader]);
     expect(store.appended).toBe(50);
     expect(reader.text.toString()).toBe("x".repeat(50));
+    // Appends that became durable together are applied and broadcast as one transaction.
+    expect(readerUpdates).toBe(1);
   });
 
   it("closes the connection on a failed append, applies nothing, and takes the edit when resent", async () => {
