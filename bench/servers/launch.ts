@@ -160,6 +160,13 @@ function commandFor(
           SYNC_WRITES: "true",
           STORAGE: "leveldb",
           LOG_LEVEL: "warn",
+          // Experiments only (BENCH_TANDEM_ENV="SYNC_WRITES=false"); never in published figures.
+          ...Object.fromEntries(
+            (process.env.BENCH_TANDEM_ENV ?? "")
+              .split(" ")
+              .filter((pair) => pair.includes("="))
+              .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+          ),
         },
       ];
     case "hocuspocus":
