@@ -28,8 +28,14 @@ const groups = new Map<string, { count: number; size: number }>();
 let total = 0;
 for (let i = 0; i < data.nodes.length; i += width) {
   const type = types[data.nodes[i + typeAt]!] ?? "?";
+  const label = data.strings[data.nodes[i + nameAt]!];
+  // Objects by constructor; closures by function name, which says whose listeners they are.
   const name =
-    type === "object" || type === "native" ? data.strings[data.nodes[i + nameAt]!] : `(${type})`;
+    type === "object" || type === "native"
+      ? label
+      : type === "closure"
+        ? `(closure) ${label || "anonymous"}`
+        : `(${type})`;
   const key = name ?? "?";
   const size = data.nodes[i + sizeAt]!;
   total += size;
