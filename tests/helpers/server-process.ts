@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { NODE_FLAGS } from "../../bin/node-flags.mjs";
 
 const PROJECT_DIR = path.resolve(import.meta.dirname, "../..");
 
@@ -19,11 +20,16 @@ export async function spawnServer(
   args: string[] = ["serve", "--no-web"],
   startTimeoutMs = 30_000,
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/cli/main.ts", ...args], {
-    cwd: PROJECT_DIR,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // The V8 flags production runs with (bin/tandem.mjs), so these tests see the same server.
+  const child = spawn(
+    process.execPath,
+    [...NODE_FLAGS, "--import", "tsx", "server/cli/main.ts", ...args],
+    {
+      cwd: PROJECT_DIR,
+      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const output: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once("exit", (code, signal) => resolve({ code, signal }));
