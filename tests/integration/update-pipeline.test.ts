@@ -1,3 +1,4 @@
+import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import { afterEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
@@ -136,6 +137,52 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
     await waitAcknowledged(again);
     await waitConverged([again, reader, writer]);
     expect(reader.text.toString()).toBe("kept by the client");
+  });
+
+  it("keeps a connection's order across updates and frames Hocuspocus handles", async () => {
+    const store = new GatedStore();
+    server = await startTestServer({}, { store });
+    const raw = await RawSocket.open(server.wsUrl);
+    raw.authenticate("ordered");
+    await waitUntil(() => raw.frames.some((f) => f.type === 2), "authentication answer");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const source = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    source.on("update", (update: Uint8Array) => updates.push(update));
+    source.getText("text").insert(0, "A");
+    source.getText("text").insert(1, "B");
+    // Hold the appends so the step-1 request queues behind updates that are not durable yet.
+    store.holding = true;
+    raw.send(updateFrame("ordered", updates[0]!));
+    raw.send(frame("ordered", 3, () => {})); // query awareness: Hocuspocus's own path
+    raw.send(updateFrame("ordered", updates[1]!));
+    raw.send(
+      frame("ordered", SYNC, (encoder) => {
+        encoding.writeVarUint(encoder, 0); // step 1 with an empty state vector
+        encoding.writeVarUint8Array(encoder, Y.encodeStateVector(new Y.Doc()));
+      }),
+    );
+    await waitUntil(() => store.held.length > 0, "the first append to reach the store");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(raw.frames.some((f) => (f.type === SYNC || f.type === 4) && f.rest[0] === 1)).toBe(
+      false,
+    );
+    store.release();
+    await waitUntil(
+      () => raw.frames.some((f) => (f.type === SYNC || f.type === 4) && f.rest[0] === 1),
+      "the answer to step 1",
+    );
+    const answer = raw.frames.find((f) => (f.type === SYNC || f.type === 4) && f.rest[0] === 1)!;
+    const replica = new Y.Doc();
+    Y.applyUpdate(
+      replica,
+      decoding.readVarUint8Array(decoding.createDecoder(answer.rest.subarray(1))),
+    );
+    // Step 1 came after both updates, so its answer holds both, and both were acknowledged first.
+    expect(replica.getText("text").toString()).toBe("AB");
+    const acks = raw.frames.filter((f) => f.type === SYNC_STATUS).length;
+    expect(acks).toBe(2);
+    raw.close();
   });
 
   it("does not echo a client's own update back, but acknowledges it and relays it to others", async () => {
