@@ -41,10 +41,12 @@ interface Entry {
 interface Lane {
   connection: Connection;
   origin: ConnectionOrigin;
-  /** The acknowledgement is the same bytes every time; encoded once. */
-  ack: Uint8Array;
-  /** How this connection's update frames start (to recognise its own update's echo). */
-  echoPrefix: Uint8Array;
+  /**
+   * The acknowledgement (the same bytes every time) and how this connection's
+   * update frames start (to recognise its own echo): encoded on its first
+   * update, since most connections of an idle server never send one.
+   */
+  frames: { ack: Uint8Array; echoPrefix: Uint8Array } | null;
   /** Frames not yet handled: `queue[head]` onward (shift() is linear in V8 for long arrays). */
   queue: Entry[];
   head: number;
@@ -115,8 +117,7 @@ export class UpdatePipeline implements Extension {
     const lane: Lane = {
       connection,
       origin: { source: "connection", connection },
-      ack: new OutgoingMessage(address).writeSyncStatus(true).toUint8Array(),
-      echoPrefix: updateFramePrefix(address),
+      frames: null,
       queue: [],
       head: 0,
       waiting: false,
@@ -227,7 +228,12 @@ export class UpdatePipeline implements Extension {
     // sent, so echoing it back would tell the sender what it already has.
     const echoFree = document.store.pendingStructs === null && document.store.pendingDs === null;
     const socket = connection.webSocket;
-    if (echoFree) suppressedEchoes.set(socket, lane.echoPrefix);
+    lane.frames ??= {
+      ack: new OutgoingMessage(connection.messageAddress).writeSyncStatus(true).toUint8Array(),
+      echoPrefix: updateFramePrefix(connection.messageAddress),
+    };
+    const { ack, echoPrefix } = lane.frames;
+    if (echoFree) suppressedEchoes.set(socket, echoPrefix);
     try {
       Y.transact(
         document,
@@ -248,7 +254,7 @@ export class UpdatePipeline implements Extension {
     } finally {
       if (echoFree) suppressedEchoes.delete(socket);
     }
-    for (let i = 0; i < updates.length; i++) connection.send(lane.ack);
+    for (let i = 0; i < updates.length; i++) connection.send(ack);
   }
 
   /** As Hocuspocus does when beforeHandleMessage throws: close with the hook's code and reason. */
