@@ -7,6 +7,7 @@ export interface Profile {
   warmup: boolean;
   author: { txns: number; warmupTxns: number };
   concurrent: { txns: number; warmupTxns: number };
+  /** warmup: updates each run sends before the `count` it measures. */
   fanout: { sizes: number[]; ratePerSecond: number; count: number; warmup: number };
   /** settleMs: quiet time before the baseline reading and after the last client synced. */
   idle: { docs: number; clientsPerDoc: number; processes: number; settleMs: number };
@@ -22,7 +23,7 @@ export const PROFILES: Record<Profile["name"], Profile> = {
     // Whole traces: seph-blog1 has 137,154 transactions, friendsforever 26,078.
     author: { txns: 137_154, warmupTxns: 5_000 },
     concurrent: { txns: 26_078, warmupTxns: 2_000 },
-    fanout: { sizes: [2, 50, 200], ratePerSecond: 100, count: 300, warmup: 30 },
+    fanout: { sizes: [2, 50, 200], ratePerSecond: 100, count: 300, warmup: 300 },
     idle: { docs: 1_000, clientsPerDoc: 2, processes: 4, settleMs: 3_000 },
     coldLoad: { chars: 1_048_576, chunk: 1_024 },
     writers: { writers: 50, updatesEach: 400, processes: 2 },
@@ -33,7 +34,7 @@ export const PROFILES: Record<Profile["name"], Profile> = {
     warmup: true,
     author: { txns: 20_000, warmupTxns: 2_000 },
     concurrent: { txns: 5_000, warmupTxns: 1_000 },
-    fanout: { sizes: [2, 50, 200], ratePerSecond: 100, count: 200, warmup: 20 },
+    fanout: { sizes: [2, 50, 200], ratePerSecond: 100, count: 200, warmup: 300 },
     idle: { docs: 200, clientsPerDoc: 2, processes: 2, settleMs: 3_000 },
     coldLoad: { chars: 262_144, chunk: 1_024 },
     writers: { writers: 50, updatesEach: 100, processes: 2 },
