@@ -132,9 +132,11 @@ export class UpdatePipeline implements Extension {
       this.drain(lane);
     });
     connection.onClose(() => {
+      // Updates still being appended stay queued: once durable they are applied for
+      // everyone else (a tab closed right after a keystroke), only not acknowledged.
       lane.closed = true;
-      clear(lane);
       if (lanes.get(address) === lane) lanes.delete(address);
+      this.drain(lane);
     });
   }
 
@@ -187,7 +189,11 @@ export class UpdatePipeline implements Extension {
 
   /** Applies and acknowledges every durable update at the head of the queue, in order. */
   private drain(lane: Lane): void {
-    if (lane.waiting || lane.closed) return;
+    if (lane.closed) {
+      this.drainClosed(lane);
+      return;
+    }
+    if (lane.waiting) return;
     const batch: Uint8Array[] = [];
     let forward: Entry | undefined;
     let failed: Entry | undefined;
@@ -218,6 +224,47 @@ export class UpdatePipeline implements Extension {
         lane.waiting = false;
         this.drain(lane);
       });
+    }
+  }
+
+  /**
+   * A closed connection's updates that become durable are applied, in order, to
+   * the document if it is still loaded (else the next load reads them from the
+   * store). Nothing is acknowledged or forwarded; a failed append drops the rest,
+   * as it would have closed the connection.
+   */
+  private drainClosed(lane: Lane): void {
+    const batch: Uint8Array[] = [];
+    while (lane.head < lane.queue.length) {
+      const head = lane.queue[lane.head]!;
+      if (head.state === "pending") break;
+      if (head.state === "failed") {
+        clear(lane);
+        break;
+      }
+      lane.head += 1;
+      if (head.update !== null) batch.push(head.update);
+    }
+    compactQueue(lane);
+    if (batch.length === 0 || lane.connection.document.isDestroyed) return;
+    try {
+      Y.transact(
+        lane.connection.document,
+        () => {
+          for (const update of batch) Y.applyUpdate(lane.connection.document, update, lane.origin);
+        },
+        lane.origin,
+      );
+    } catch (error) {
+      this.options.log.error(
+        {
+          component: "update-pipeline",
+          docId: lane.connection.document.name,
+          err: errorMessage(error),
+        },
+        "could not apply a stored update of a closed connection",
+      );
+      clear(lane);
     }
   }
 

@@ -110,6 +110,30 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
     expect(readerUpdates).toBe(1);
   });
 
+  it("still applies and relays an update whose sender left before it was durable", async () => {
+    const store = new GatedStore();
+    server = await startTestServer({}, { store });
+    const leaving = connect("left");
+    const reader = connect("left");
+    await Promise.all([waitSynced(leaving), waitSynced(reader)]);
+    store.holding = true;
+    leaving.text.insert(0, "last words");
+    await waitUntil(() => store.held.length > 0, "the append to reach the store");
+    // The tab closes right after the keystroke: no acknowledgement can reach it any more.
+    leaving.destroy();
+    await waitUntil(
+      () => (server!.hocuspocus.documents.get("left")?.getConnectionsCount() ?? 0) === 1,
+      "the server to see the sender leave",
+    );
+    store.release();
+    await waitUntil(
+      () => reader.text.toString() === "last words",
+      "the reader to receive the edit",
+    );
+    expect(server.hocuspocus.documents.get("left")?.getText("text").toString()).toBe("last words");
+    expect(store.appended).toBe(1);
+  });
+
   it("closes the connection on a failed append, applies nothing, and takes the edit when resent", async () => {
     const store = new GatedStore();
     server = await startTestServer({}, { store });
