@@ -17,7 +17,10 @@ export const SERVER_KINDS: readonly ServerKind[] = [
 ];
 
 export const SERVER_LABELS: Record<ServerKind, string> = {
-  tandem: "Tandem (durable)",
+  tandem:
+    process.env.BENCH_TANDEM_CLIENTS === "y-websocket"
+      ? "Tandem (durable), driven by y-websocket clients at /yjs"
+      : "Tandem (durable)",
   hocuspocus: "Hocuspocus 4.7 defaults",
   "hocuspocus-tuned": "Hocuspocus 4.7 flushDelay:false",
   "y-websocket": "@y/websocket-server 0.1.1",
@@ -80,6 +83,13 @@ export async function launchServer(kind: ServerKind): Promise<RunningServer> {
     wsUrl: kind === "tandem" ? `ws://127.0.0.1:${port}/collab` : `ws://127.0.0.1:${port}`,
     httpUrl: `http://127.0.0.1:${port}`,
   };
+  // BENCH_TANDEM_CLIENTS=y-websocket: Tandem is driven by the same WebsocketProvider
+  // clients as the y-websocket server (its `/yjs/<id>` endpoint), so a comparison
+  // with y-ws measures the servers and not the two client libraries.
+  if (kind === "tandem" && tandemClients() === "y-websocket") {
+    target.protocol = "y-websocket";
+    target.wsUrl = `ws://127.0.0.1:${port}/yjs`;
+  }
   const readyPath = kind === "tandem" ? "/readyz" : "/";
 
   let child = await start();
@@ -177,6 +187,14 @@ function commandFor(
       // The package's own server script, unchanged.
       return [["node_modules/@y/websocket-server/src/server.js"], common];
   }
+}
+
+function tandemClients(): Protocol {
+  const value = process.env.BENCH_TANDEM_CLIENTS ?? "hocuspocus";
+  if (value !== "hocuspocus" && value !== "y-websocket") {
+    throw new Error(`BENCH_TANDEM_CLIENTS must be hocuspocus or y-websocket, not ${value}`);
+  }
+  return value;
 }
 
 /** Sends `message` to the server's probe and resolves with the first answer carrying `key`. */
