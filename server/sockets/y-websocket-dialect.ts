@@ -45,17 +45,11 @@ export function yWebsocketDialect(documentName: string, log: Logger): Dialect {
   };
 }
 
-/** One stripped view per frame, so a broadcast still shares one frame header across sockets. */
+/**
+ * One stripped view per frame: a broadcast hands the same frame to every socket,
+ * so it is read once and every socket writes the same body (one frame header).
+ */
 const stripped = new WeakMap<Uint8Array, Uint8Array>();
-
-function withoutAddress(frame: Uint8Array, bodyStart: number): Uint8Array {
-  let body = stripped.get(frame);
-  if (!body) {
-    body = frame.subarray(bodyStart);
-    stripped.set(frame, body);
-  }
-  return body;
-}
 
 function translatingSocket(ws: WebSocket, log: Logger): WebSocketLike {
   const write = createFrameWriter(ws);
@@ -66,12 +60,19 @@ function translatingSocket(ws: WebSocket, log: Logger): WebSocketLike {
     send(data) {
       const frame = data as Uint8Array;
       if (isSuppressedEcho(socket, frame)) return;
+      const body = stripped.get(frame);
+      if (body) {
+        write(body);
+        return;
+      }
       const decoder = decoding.createDecoder(frame);
       decoding.readVarString(decoder);
       const bodyStart = decoder.pos;
       const type = decoding.readVarUint(decoder);
       if (type === SYNC || type === AWARENESS || type === QUERY_AWARENESS) {
-        write(withoutAddress(frame, bodyStart));
+        const view = frame.subarray(bodyStart);
+        stripped.set(frame, view);
+        write(view);
       } else if (type === SYNC_REPLY) {
         write(
           encoding.encode((encoder) => {
