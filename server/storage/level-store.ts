@@ -61,6 +61,9 @@ export class LevelStore implements DocStore {
     private readonly syncWrites: boolean,
   ) {}
 
+  /** Per document, the newest append not yet written. */
+  private readonly appending = new Map<string, Promise<void>>();
+
   async create(id: string, title: string): Promise<DocMeta> {
     const state = await this.state(id);
     if (state.deleted) throw deletedError(id);
@@ -82,12 +85,22 @@ export class LevelStore implements DocStore {
     state.meta.updatedAt = now;
     state.meta.sizeBytes = state.snapshotBytes + state.logBytes;
     // Copy: callers may reuse the buffer (ws hands out pooled memory).
-    await this.write([{ type: "put", key: logKey(id, seq), value: update.slice() }], id);
+    const written = this.write([{ type: "put", key: logKey(id, seq), value: update.slice() }], id);
+    this.appending.set(id, written);
+    try {
+      await written;
+    } finally {
+      if (this.appending.get(id) === written) this.appending.delete(id);
+    }
   }
 
   async load(id: string): Promise<StoredDoc | null> {
     const state = await this.state(id);
     if (state.deleted) throw deletedError(id);
+    // A document can be loaded again while its last sender's append is in a group
+    // commit (the sender left, someone else opened it): the load must include it.
+    // Commits land in order, so the newest append's covers every earlier one.
+    await this.appending.get(id)?.catch(() => undefined);
     const entries = await this.readData(id);
     if (entries.length === 0 && state.meta === null) return null;
     const meta = state.meta ?? {
