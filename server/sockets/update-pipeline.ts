@@ -187,13 +187,15 @@ export class UpdatePipeline implements Extension {
     });
   }
 
-  /** Applies and acknowledges every durable update at the head of the queue, in order. */
+  /**
+   * Applies and acknowledges every durable update at the head of the queue, in
+   * order. Once the connection has closed, its durable updates are still applied
+   * (a tab closed right after a keystroke), only not acknowledged, and frames for
+   * Hocuspocus are dropped; a failed append drops the rest, as it would have
+   * closed the connection.
+   */
   private drain(lane: Lane): void {
-    if (lane.closed) {
-      this.drainClosed(lane);
-      return;
-    }
-    if (lane.waiting) return;
+    if (lane.waiting && !lane.closed) return;
     const batch: Uint8Array[] = [];
     let forward: Entry | undefined;
     let failed: Entry | undefined;
@@ -206,6 +208,7 @@ export class UpdatePipeline implements Extension {
       }
       lane.head += 1;
       if (head.update === null) {
+        if (lane.closed) continue;
         forward = head;
         break;
       }
@@ -214,7 +217,8 @@ export class UpdatePipeline implements Extension {
     compactQueue(lane);
     if (batch.length > 0) this.apply(lane, batch);
     if (failed) {
-      this.refuse(lane, failed.error);
+      if (lane.closed) clear(lane);
+      else this.refuse(lane, failed.error);
       return;
     }
     if (forward && !lane.closed) {
@@ -227,53 +231,16 @@ export class UpdatePipeline implements Extension {
     }
   }
 
-  /**
-   * A closed connection's updates that become durable are applied, in order, to
-   * the document if it is still loaded (else the next load reads them from the
-   * store). Nothing is acknowledged or forwarded; a failed append drops the rest,
-   * as it would have closed the connection.
-   */
-  private drainClosed(lane: Lane): void {
-    const batch: Uint8Array[] = [];
-    while (lane.head < lane.queue.length) {
-      const head = lane.queue[lane.head]!;
-      if (head.state === "pending") break;
-      if (head.state === "failed") {
-        clear(lane);
-        break;
-      }
-      lane.head += 1;
-      if (head.update !== null) batch.push(head.update);
-    }
-    compactQueue(lane);
-    if (batch.length === 0 || lane.connection.document.isDestroyed) return;
-    try {
-      Y.transact(
-        lane.connection.document,
-        () => {
-          for (const update of batch) Y.applyUpdate(lane.connection.document, update, lane.origin);
-        },
-        lane.origin,
-      );
-    } catch (error) {
-      this.options.log.error(
-        {
-          component: "update-pipeline",
-          docId: lane.connection.document.name,
-          err: errorMessage(error),
-        },
-        "could not apply a stored update of a closed connection",
-      );
-      clear(lane);
-    }
-  }
-
   private apply(lane: Lane, updates: Uint8Array[]): void {
     const { connection, origin } = lane;
     const document = connection.document;
+    // A closed connection's document may be unloaded already; the next load reads the store.
+    if (document.isDestroyed) return;
+    const acknowledge = !lane.closed;
     // With nothing pending in the document, the transaction holds only what this connection
     // sent, so echoing it back would tell the sender what it already has.
-    const echoFree = document.store.pendingStructs === null && document.store.pendingDs === null;
+    const echoFree =
+      acknowledge && document.store.pendingStructs === null && document.store.pendingDs === null;
     const socket = connection.webSocket;
     lane.frames ??= {
       ack: new OutgoingMessage(connection.messageAddress).writeSyncStatus(true).toUint8Array(),
@@ -294,14 +261,16 @@ export class UpdatePipeline implements Extension {
         { component: "update-pipeline", docId: document.name, err: errorMessage(error) },
         "could not apply a stored update; closing the connection",
       );
-      lane.closed = true;
       clear(lane);
-      connection.close(ResetConnection);
+      if (acknowledge) {
+        lane.closed = true;
+        connection.close(ResetConnection);
+      }
       return;
     } finally {
       if (echoFree) suppressedEchoes.delete(socket);
     }
-    for (let i = 0; i < updates.length; i++) connection.send(ack);
+    if (acknowledge) for (let i = 0; i < updates.length; i++) connection.send(ack);
   }
 
   /** As Hocuspocus does when beforeHandleMessage throws: close with the hook's code and reason. */
