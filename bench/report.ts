@@ -95,28 +95,37 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
     const metric = find(report, id);
     return metric ? medianOf(metric, kind) : null;
   };
-  const judge = (target: string, parts: Array<[string, number | null, number | null, number]>) => {
-    // Each part: [what, tandem, anchor, limit]: met when tandem / anchor is within the limit.
+  type Bound = "atLeast" | "atMost";
+  // Each part: [what, tandem, anchor, bound, limit]: met when tandem / anchor is within the limit.
+  type Part = [string, number | null, number | null, Bound, number];
+  const judge = (target: string, parts: Part[]) => {
     const details: string[] = [];
     let met: boolean | null = true;
-    for (const [what, tandem, anchor, limit] of parts) {
+    for (const [what, tandem, anchor, bound, limit] of parts) {
       if (tandem === null || anchor === null) {
         met = null;
         details.push(`${what}: not measured`);
         continue;
       }
       const ratioValue = tandem / anchor;
-      const ok = limit >= 1 ? ratioValue >= limit : ratioValue <= limit;
+      const ok = bound === "atLeast" ? ratioValue >= limit : ratioValue <= limit;
       if (!ok) met = met === null ? null : false;
       details.push(
-        `${what}: ${format(tandem)} vs ${format(anchor)} = ${ratioValue.toFixed(2)}x (needs ${limit >= 1 ? ">=" : "<="} ${limit}x)`,
+        `${what}: ${format(tandem)} vs ${format(anchor)} = ${ratioValue.toFixed(2)}x (needs ${bound === "atLeast" ? ">=" : "<="} ${limit}x)`,
       );
     }
     checks.push({ target, met, detail: details.join("; ") });
   };
+  const part = (
+    what: string,
+    id: string,
+    anchor: ServerKind,
+    bound: Bound,
+    limit: number,
+  ): Part => [what, value(id, "tandem"), value(id, anchor), bound, limit];
   judge("(a) durable Tandem at least as fast as tuned Hocuspocus, and >= 10x defaults", [
-    ["vs tuned", value("a.rate", "tandem"), value("a.rate", "hocuspocus-tuned"), 1],
-    ["vs defaults", value("a.rate", "tandem"), value("a.rate", "hocuspocus"), 10],
+    part("vs tuned", "a.rate", "hocuspocus-tuned", "atLeast", 1),
+    part("vs defaults", "a.rate", "hocuspocus", "atLeast", 10),
   ]);
   const fanout = report.scenarios.find((scenario) => scenario.id === "c");
   const sizes = (fanout?.metrics ?? [])
@@ -124,37 +133,21 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
     .map((metric) => Number(metric.id.slice("c.cpu.".length)));
   if (sizes.length > 0) {
     const largest = Math.max(...sizes);
-    judge(`(c) CPU per delivery at ${largest} clients <= 0.5x both anchors'`, [
-      [
-        "vs Hocuspocus",
-        value(`c.cpu.${largest}`, "tandem"),
-        value(`c.cpu.${largest}`, "hocuspocus"),
-        0.5,
-      ],
-      [
-        "vs y-websocket",
-        value(`c.cpu.${largest}`, "tandem"),
-        value(`c.cpu.${largest}`, "y-websocket"),
-        0.5,
-      ],
-    ]);
-    judge(`(c) p99 latency at ${largest} clients no worse than both anchors'`, [
-      [
-        "vs Hocuspocus",
-        value(`c.p99.${largest}`, "tandem"),
-        value(`c.p99.${largest}`, "hocuspocus"),
-        0.999999,
-      ],
-      [
-        "vs y-websocket",
-        value(`c.p99.${largest}`, "tandem"),
-        value(`c.p99.${largest}`, "y-websocket"),
-        0.999999,
-      ],
-    ]);
+    const vsBothAnchors = (id: string, limit: number): Part[] => [
+      part("vs Hocuspocus", id, "hocuspocus", "atMost", limit),
+      part("vs y-websocket", id, "y-websocket", "atMost", limit),
+    ];
+    judge(
+      `(c) CPU per delivery at ${largest} clients <= 0.5x both anchors'`,
+      vsBothAnchors(`c.cpu.${largest}`, 0.5),
+    );
+    judge(
+      `(c) p99 latency at ${largest} clients no worse than both anchors'`,
+      vsBothAnchors(`c.p99.${largest}`, 1),
+    );
   }
   judge("(d) RSS growth <= 0.6x stock Hocuspocus's", [
-    ["growth", value("d.growth", "tandem"), value("d.growth", "hocuspocus"), 0.6],
+    part("growth", "d.growth", "hocuspocus", "atMost", 0.6),
   ]);
   const cold = value("e.http.cold", "tandem");
   checks.push({
