@@ -2,6 +2,7 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/pro
 import { WebSocket } from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
+import { ProviderWebSocket } from "../../server/cli/converge/provider-websocket";
 import type { ServerTarget } from "../servers/launch";
 
 /** One real provider client of either protocol, as the scenarios see it. */
@@ -38,7 +39,7 @@ function connectHocuspocus(
   const doc = new Y.Doc();
   const socket = new HocuspocusProviderWebsocket({
     url: target.wsUrl,
-    WebSocketPolyfill: WebSocket,
+    WebSocketPolyfill: ProviderWebSocket,
     // A reconnect in the middle of a run would be a failure, not a figure.
     maxAttempts: 1,
   });

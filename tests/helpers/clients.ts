@@ -1,6 +1,6 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
-import { WebSocket } from "ws";
 import * as Y from "yjs";
+import { ProviderWebSocket } from "@/server/cli/converge/provider-websocket";
 import { waitUntil } from "./wait";
 
 export interface TestClient {
@@ -20,7 +20,7 @@ export function connectClient(
   const doc = options.doc ?? new Y.Doc();
   const socket = new HocuspocusProviderWebsocket({
     url: wsUrl,
-    WebSocketPolyfill: WebSocket,
+    WebSocketPolyfill: ProviderWebSocket,
     // Tests close servers on purpose; retry quickly instead of backing off for seconds.
     delay: 50,
     maxDelay: 200,

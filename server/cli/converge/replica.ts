@@ -2,6 +2,7 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/pro
 import { WebSocket } from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
+import { ProviderWebSocket } from "./provider-websocket";
 import type { Rng } from "./rng";
 
 export type ClientKind = "hocuspocus" | "y-websocket";
@@ -49,7 +50,7 @@ export class Replica {
     if (kind === "hocuspocus") {
       const socket = new HocuspocusProviderWebsocket({
         url: `${baseUrl}${paths.collab}`,
-        WebSocketPolyfill: WebSocket,
+        WebSocketPolyfill: ProviderWebSocket,
         delay: 100,
         minDelay: 50,
         maxDelay: 1000,
@@ -170,7 +171,7 @@ export async function loadFresh(
   const doc = new Y.Doc();
   const socket = new HocuspocusProviderWebsocket({
     url: `${baseUrl}${collabPath}`,
-    WebSocketPolyfill: WebSocket,
+    WebSocketPolyfill: ProviderWebSocket,
     delay: 100,
     minDelay: 50,
     maxDelay: 500,
