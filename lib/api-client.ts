@@ -1,18 +1,7 @@
-import { z } from "zod";
+import { type DocSummary, docListSchema, oneDocSchema } from "./protocol/docs-api";
+import { httpErrorBodySchema } from "./protocol/http-errors";
 
-export const docMetaSchema = z.object({
-  id: z.string(),
-  title: z.string(),
-  createdAt: z.number(),
-  updatedAt: z.number(),
-  sizeBytes: z.number(),
-});
-
-export type DocSummary = z.infer<typeof docMetaSchema>;
-
-const listSchema = z.object({ docs: z.array(docMetaSchema) });
-const oneSchema = z.object({ doc: docMetaSchema });
-const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export type { DocSummary };
 
 /** A failed API call, with the server's error code when it sent one. */
 export class ApiError extends Error {
@@ -27,7 +16,7 @@ export class ApiError extends Error {
 }
 
 async function failure(response: Response): Promise<ApiError> {
-  const body = errorSchema.safeParse(await response.json().catch(() => null));
+  const body = httpErrorBodySchema.safeParse(await response.json().catch(() => null));
   return body.success
     ? new ApiError(response.status, body.data.error.code, body.data.error.message)
     : new ApiError(response.status, "http-error", `HTTP ${response.status}`);
@@ -37,7 +26,7 @@ async function failure(response: Response): Promise<ApiError> {
 export async function listDocs(origin: string): Promise<DocSummary[]> {
   const response = await fetch(`${origin}/api/docs`, { cache: "no-store" });
   if (!response.ok) throw await failure(response);
-  return listSchema.parse(await response.json()).docs;
+  return docListSchema.parse(await response.json()).docs;
 }
 
 /** A document's metadata, or null when it does not exist (or was deleted). */
@@ -47,7 +36,7 @@ export async function getDoc(origin: string, id: string): Promise<DocSummary | n
   });
   if (response.status === 404 || response.status === 410) return null;
   if (!response.ok) throw await failure(response);
-  return oneSchema.parse(await response.json()).doc;
+  return oneDocSchema.parse(await response.json()).doc;
 }
 
 /** The document rendered to HTML by the server, or null when it does not exist. */
@@ -68,7 +57,7 @@ export async function createDoc(origin: string, title?: string): Promise<DocSumm
     body: JSON.stringify(title ? { title } : {}),
   });
   if (!response.ok) throw await failure(response);
-  return oneSchema.parse(await response.json()).doc;
+  return oneDocSchema.parse(await response.json()).doc;
 }
 
 /** The document's encoded Yjs state, or null when it does not exist. */
@@ -89,7 +78,7 @@ export async function renameDoc(origin: string, id: string, title: string): Prom
     body: JSON.stringify({ title }),
   });
   if (!response.ok) throw await failure(response);
-  return oneSchema.parse(await response.json()).doc;
+  return oneDocSchema.parse(await response.json()).doc;
 }
 
 /** Deletes a document for everyone; open editors are told it is gone. */

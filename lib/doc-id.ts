@@ -22,6 +22,3 @@ export function newDocId(): string {
   for (const byte of bytes) id += ALPHABET[byte % ALPHABET.length];
   return id;
 }
-
-export const DEFAULT_TITLE = "Untitled";
-export const MAX_TITLE_LENGTH = 200;

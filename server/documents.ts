@@ -1,63 +1,78 @@
 import { type Hocuspocus, OutgoingMessage } from "@hocuspocus/server";
 import * as Y from "yjs";
-import { DEFAULT_TITLE, newDocId } from "../lib/doc-id";
-import type { Persistence } from "./extensions/persistence";
-import { STORAGE_ORIGIN } from "./extensions/persistence";
-import type { DocMeta, DocStore } from "./storage/doc-store";
-import { StoreError } from "./storage/doc-store";
+import { newDocId } from "../lib/doc-id";
+import { replayUpdates } from "../lib/documents/replay";
+import { DEFAULT_TITLE, normalizeTitle } from "../lib/documents/title";
+import { YJS_META_MAP } from "../lib/editor-extensions";
+import { Refused } from "../lib/protocol/refusals";
+import type { DocCatalog, DocMeta } from "./storage/doc-catalog";
+import { StoreError } from "./storage/store-error";
+import type { UpdateLog } from "./storage/update-log";
+import type { Ingest } from "./sync/ingest";
+import { STORAGE_ORIGIN } from "./sync/origins";
+
+export interface DocumentServiceOptions {
+  hocuspocus: Hocuspocus;
+  catalog: DocCatalog;
+  log: UpdateLog;
+  ingest: Ingest;
+}
 
 /**
  * Document operations shared by the HTTP API and the CLI. Reads prefer the live
  * Hocuspocus document (it holds everything acknowledged) and fall back to
- * storage without loading the document into the sync server.
+ * storage without loading the document into the sync server. Access is the
+ * caller's business (the AccessGate), so is the id rule.
  */
 export class DocumentService {
   private readonly deleteListeners = new Set<(id: string) => void>();
 
-  constructor(
-    private readonly hocuspocus: Hocuspocus,
-    private readonly store: DocStore,
-    private readonly persistence: Persistence,
-  ) {}
+  constructor(private readonly options: DocumentServiceOptions) {}
 
-  list(): Promise<DocMeta[]> {
-    return this.store.list();
+  async list(): Promise<DocMeta[]> {
+    return (await this.options.catalog.list()).map(withTitleRule);
   }
 
   async create(title: string = DEFAULT_TITLE, id: string = newDocId()): Promise<DocMeta> {
-    return this.store.create(id, title);
+    try {
+      return await this.options.catalog.create(id, normalizeTitle(title));
+    } catch (error) {
+      throw refusalFor(error, id);
+    }
   }
 
   async getMeta(id: string): Promise<DocMeta> {
-    const meta = await this.store.getMeta(id);
-    if (meta) return meta;
-    if (await this.store.isDeleted(id))
-      throw new StoreError("deleted", `document ${id} was deleted`);
-    throw new StoreError("not-found", `no document ${id}`);
+    const meta = await this.options.catalog.get(id);
+    if (meta) return withTitleRule(meta);
+    throw await this.missing(id);
   }
 
-  /** Renames in metadata and in the document's `meta` map, so open editors see it live. */
+  /** Renames in the catalog and in the document's `meta` map, so open editors see it live. */
   async rename(id: string, title: string): Promise<DocMeta> {
     await this.getMeta(id);
-    const connection = await this.hocuspocus.openDirectConnection(id);
+    const clean = normalizeTitle(title);
+    const connection = await this.options.hocuspocus.openDirectConnection(id);
     try {
-      await connection.transact((doc) => doc.getMap("meta").set("title", title));
+      const document = connection.document;
+      if (!document) throw new Refused("document-load-failed", `document ${id} is not loaded`);
+      await this.options.ingest.change(id, document, (doc) =>
+        doc.getMap(YJS_META_MAP).set("title", clean),
+      );
     } finally {
       await connection.disconnect();
     }
-    await this.persistence.whenDurable(id);
-    return this.store.rename(id, title);
+    try {
+      return await this.options.catalog.rename(id, clean);
+    } catch (error) {
+      throw refusalFor(error, id);
+    }
   }
 
   /** Deletes the stored document, then drops its live connections; their reconnects are refused. */
   async delete(id: string): Promise<void> {
-    const deleted = await this.store.delete(id);
-    if (!deleted) {
-      if (await this.store.isDeleted(id))
-        throw new StoreError("deleted", `document ${id} was deleted`);
-      throw new StoreError("not-found", `no document ${id}`);
-    }
-    this.refuseLiveConnections(id, "document-deleted");
+    const deleted = await this.options.catalog.delete(id);
+    if (!deleted) throw await this.missing(id);
+    this.refuseLiveConnections(id);
     for (const listener of this.deleteListeners) listener(id);
   }
 
@@ -68,47 +83,79 @@ export class DocumentService {
   }
 
   /**
-   * Tells each provider on the document that it is refused (a permission-denied
-   * frame, which providers treat as final), then detaches it. A plain close
-   * would leave providers waiting on an open socket.
-   */
-  private refuseLiveConnections(id: string, reason: string): void {
-    const document = this.hocuspocus.documents.get(id);
-    if (!document) return;
-    for (const connection of document.getConnections()) {
-      connection.send(
-        new OutgoingMessage(connection.messageAddress).writePermissionDenied(reason).toUint8Array(),
-      );
-      connection.close({ code: 4404, reason });
-    }
-  }
-
-  /**
    * Runs `read` against the document's current state. The Y.Doc must not be
    * kept or modified: it may be the live document.
    */
   async read<T>(id: string, read: (doc: Y.Doc) => T): Promise<T> {
-    const live = this.hocuspocus.documents.get(id);
+    const { hocuspocus, log, catalog } = this.options;
+    const live = hocuspocus.documents.get(id);
     if (live && !live.isLoading && !live.isDestroyed) return read(live);
-    const loading = this.hocuspocus.loadingDocuments.get(id);
+    const loading = hocuspocus.loadingDocuments.get(id);
     if (loading) {
       const doc = await loading.catch(() => null);
       if (doc && !doc.isDestroyed) return read(doc);
     }
-    const stored = await this.store.load(id);
-    if (stored === null) throw new StoreError("not-found", `no document ${id}`);
+    let stored: Awaited<ReturnType<UpdateLog["load"]>>;
+    try {
+      stored = await log.load(id);
+    } catch (error) {
+      throw refusalFor(error, id);
+    }
+    if (stored === null && (await catalog.get(id)) === null) throw await this.missing(id);
     const doc = new Y.Doc();
     try {
-      Y.transact(
-        doc,
-        () => {
-          for (const update of stored.updates) Y.applyUpdate(doc, update, STORAGE_ORIGIN);
-        },
-        STORAGE_ORIGIN,
-      );
+      replayUpdates(doc, stored?.updates ?? [], STORAGE_ORIGIN, () => undefined);
       return read(doc);
     } finally {
       doc.destroy();
     }
+  }
+
+  /** The refusal for a document the catalog does not list. */
+  private async missing(id: string): Promise<Refused> {
+    return (await this.options.catalog.isDeleted(id))
+      ? new Refused("document-deleted", `document ${id} was deleted`)
+      : new Refused("document-not-found", `no document ${id}`);
+  }
+
+  /**
+   * Tells each provider on the document that it is refused (a permission-denied
+   * frame, which providers treat as final), then detaches it. A plain close
+   * would leave providers waiting on an open socket.
+   */
+  private refuseLiveConnections(id: string): void {
+    const document = this.options.hocuspocus.documents.get(id);
+    if (!document) return;
+    const refusal = new Refused("document-deleted");
+    for (const connection of document.getConnections()) {
+      connection.send(
+        new OutgoingMessage(connection.messageAddress)
+          .writePermissionDenied(refusal.reason)
+          .toUint8Array(),
+      );
+      connection.close({ code: refusal.code, reason: refusal.reason });
+    }
+  }
+}
+
+/** Storage keeps titles as given; an unreadable record's empty title reads as the default. */
+function withTitleRule(meta: DocMeta): DocMeta {
+  const title = normalizeTitle(meta.title);
+  return title === meta.title ? meta : { ...meta, title };
+}
+
+/** Storage errors as the refusals clients see; anything else is passed on as it is. */
+export function refusalFor(error: unknown, id: string): unknown {
+  if (!(error instanceof StoreError)) return error;
+  switch (error.code) {
+    case "deleted":
+      return new Refused("document-deleted", `document ${id} was deleted`);
+    case "not-found":
+      return new Refused("document-not-found", `no document ${id}`);
+    case "closed":
+    case "unavailable":
+      return new Refused("storage-unavailable", error.message);
+    default:
+      return error;
   }
 }

@@ -2,26 +2,30 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { Hocuspocus } from "@hocuspocus/server";
+import { CloseCode } from "../lib/protocol/refusals";
+import { AccessGate } from "./access/gate";
+import { OpenPolicy } from "./access/open-policy";
+import type { AccessPolicy } from "./access/policy";
 import type { Config } from "./config";
 import { DocumentService } from "./documents";
-import { DocumentAccess } from "./extensions/document-access";
-import { Persistence } from "./extensions/persistence";
+import { AccessExtension } from "./extensions/access";
+import { DocumentStorage } from "./extensions/document-storage";
+import { SocketIngest } from "./extensions/socket-ingest";
 import { addDocsApi } from "./http/docs-api";
-import { addFallbackSync } from "./http/fallback-sync";
 import { addHealthRoutes } from "./http/health";
-import { HttpError, sendError } from "./http/http-kit";
+import { HttpError, sendError, toHttpError } from "./http/http-kit";
 import { Router } from "./http/router";
-import type { Logger } from "./log";
-import { errorMessage } from "./protocol/hocuspocus-frame";
+import { addHttpSync } from "./http/sync/add-http-sync";
+import { errorMessage, type Logger } from "./log";
 import { runShutdown } from "./shutdown";
 import { hocuspocusDialect } from "./sockets/hocuspocus-dialect";
-import { CloseCode, SyncSocket } from "./sockets/sync-socket";
+import { SyncSocket } from "./sockets/sync-socket";
 import { UpdatePipeline } from "./sockets/update-pipeline";
 import { yWebsocketDialect } from "./sockets/y-websocket-dialect";
-import type { DocStore } from "./storage/doc-store";
-import { StoreError } from "./storage/doc-store";
-import { LevelDbStore } from "./storage/leveldb-store";
-import { MemoryStore } from "./storage/memory-store";
+import { openStorage } from "./storage/open-storage";
+import type { Storage } from "./storage/storage";
+import { Ingest } from "./sync/ingest";
+import { StorageHealth } from "./sync/storage-health";
 
 export interface WebApp {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
@@ -33,7 +37,9 @@ export interface TandemServerOptions {
   config: Config;
   log: Logger;
   /** Storage to use instead of the one named by `config.STORAGE` (tests inject wrappers). */
-  store?: DocStore;
+  storage?: Storage;
+  /** Who may do what; the open policy (everyone may write everything) by default. */
+  policy?: AccessPolicy;
   /** Builds the Next.js app once the port is known; omitted for `--no-web`. */
   web?: (address: { hostname: string; port: number }) => Promise<WebApp>;
 }
@@ -42,8 +48,9 @@ export interface TandemServer {
   readonly port: number;
   readonly url: string;
   readonly hocuspocus: Hocuspocus;
-  readonly store: DocStore;
+  readonly storage: Storage;
   readonly documents: DocumentService;
+  readonly storageHealth: StorageHealth;
   /** Ordered, idempotent shutdown: stop accepting, close sockets, flush storage. */
   close(): Promise<void>;
 }
@@ -57,20 +64,11 @@ const YJS_PREFIX = "/yjs/";
  */
 export async function startTandemServer(options: TandemServerOptions): Promise<TandemServer> {
   const { config, log } = options;
-  const store = options.store ?? (await openStore(config));
-  const persistence = new Persistence({
-    store,
-    log,
-    compactLogEntries: config.COMPACT_LOG_ENTRIES,
-    compactLogBytes: config.COMPACT_LOG_BYTES,
-  });
-  const access = new DocumentAccess(store, log);
-  const pipeline = new UpdatePipeline({
-    append: (documentName, update) => persistence.appendUpdate(documentName, update),
-    log,
-  });
-  const extensions = [access, persistence, pipeline];
-  pipeline.checkHooks(extensions, persistence);
+  const storage = options.storage ?? (await openStorage(config));
+  const storageHealth = new StorageHealth({ check: () => storage.check(), log });
+  const ingest = new Ingest({ log: storage.log, health: storageHealth, logger: log });
+  const gate = new AccessGate(options.policy ?? new OpenPolicy(), storage.catalog, log);
+  const pipeline = new UpdatePipeline({ ingest, log });
   const hocuspocus = new Hocuspocus({
     name: "tandem",
     quiet: true,
@@ -78,15 +76,31 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
     // Send each update as it is applied. The default (0) merges everything applied in one
     // event-loop turn with Y.mergeUpdates, which dominates CPU when one client types fast.
     flushDelay: false,
-    extensions,
+    extensions: [
+      new AccessExtension(gate),
+      new DocumentStorage({
+        log: storage.log,
+        catalog: storage.catalog,
+        ingest,
+        logger: log,
+        compactLogEntries: config.COMPACT_LOG_ENTRIES,
+        compactLogBytes: config.COMPACT_LOG_BYTES,
+      }),
+      new SocketIngest(ingest, log),
+      pipeline,
+    ],
   });
-  const documents = new DocumentService(hocuspocus, store, persistence);
+  const documents = new DocumentService({
+    hocuspocus,
+    catalog: storage.catalog,
+    log: storage.log,
+    ingest,
+  });
   const collab = new SyncSocket({
     hocuspocus,
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
     log,
     intercept: (socket, frame, forward) => pipeline.offer(socket, frame, forward),
-    onFrame: (socket, frame) => persistence.prefetch(socket, frame),
   });
   const collabDialect = hocuspocusDialect(log);
 
@@ -94,17 +108,18 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
   const router = new Router();
   const metrics = addHealthRoutes(router, {
     isReady: () => ready,
+    storage: () => storageHealth.describe(),
     documentsLoaded: () => hocuspocus.getDocumentsCount(),
     connections: () => collab.clientCount,
   });
-  addDocsApi(router, documents);
-  const fallback = addFallbackSync(router, {
+  addDocsApi(router, documents, gate);
+  const httpSync = addHttpSync(router, {
     hocuspocus,
-    store,
     documents,
+    ingest,
+    gate,
     log,
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
-    isAccepting: () => ready,
     metrics,
   });
 
@@ -121,7 +136,7 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
         await web.handle(req, res);
         return;
       }
-      throw new HttpError(404, "not-found", `no route for ${req.method} ${url.pathname}`);
+      throw new HttpError(404, "route-not-found", `no route for ${req.method} ${url.pathname}`);
     } catch (error) {
       const httpError = toHttpError(error);
       if (httpError.status >= 500) {
@@ -149,9 +164,12 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
     } else if (isCollab) {
       collab.handleUpgrade(req, socket, head, collabDialect);
     } else if (isYjs) {
-      // y-websocket puts the room name after the path; the id rule is checked by DocumentAccess.
+      // y-websocket puts the room name after the path and its `params` in the query;
+      // the access gate checks both when the dialect's Auth frame reaches Hocuspocus.
+      const url = new URL(req.url ?? "/", "http://localhost");
       const name = safeDecode(pathname.slice(YJS_PREFIX.length));
-      collab.handleUpgrade(req, socket, head, yWebsocketDialect(name, log));
+      const token = url.searchParams.get("token") ?? "";
+      collab.handleUpgrade(req, socket, head, yWebsocketDialect(name, token, log));
     } else if (web) {
       web.handleUpgrade(req, socket, head);
     } else {
@@ -177,13 +195,23 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
       web = await options.web({ hostname: localHost, port });
     } catch (error) {
       await closeQuietly(httpServer);
-      await store.close();
+      storageHealth.close();
+      await storage.close();
       throw error;
     }
   }
   ready = true;
   const url = `http://${localHost.includes(":") ? `[${localHost}]` : localHost}:${port}`;
-  log.info({ component: "server", url, storage: config.STORAGE, web: Boolean(web) }, "listening");
+  log.info(
+    {
+      component: "server",
+      url,
+      storage: config.STORAGE,
+      access: gate.policyName,
+      web: Boolean(web),
+    },
+    "listening",
+  );
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -192,7 +220,7 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
         "stop accepting",
         async () => {
           ready = false;
-          access.refuseNewConnections();
+          gate.close();
           httpServer.close();
           httpServer.closeIdleConnections();
         },
@@ -202,7 +230,7 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
         async () => {
           collab.closeAll(CloseCode.GoingAway, "server shutting down");
           // HTTP event streams hold their documents loaded; end them so documents can unload.
-          await fallback.close();
+          await httpSync.close();
           hocuspocus.flushPendingStores();
           await waitFor(() => hocuspocus.getDocumentsCount() === 0 && collab.clientCount === 0);
         },
@@ -214,35 +242,15 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
           collab.terminateAll();
           await collab.close();
           httpServer.closeAllConnections();
-          await store.close();
+          storageHealth.close();
+          await storage.close();
         },
       ],
     ]);
     return closing;
   };
 
-  return { port, url, hocuspocus, store, documents, close };
-}
-
-async function openStore(config: Config): Promise<DocStore> {
-  if (config.STORAGE === "memory") return new MemoryStore();
-  return LevelDbStore.open({ dir: config.DATA_DIR, syncWrites: config.SYNC_WRITES });
-}
-
-function toHttpError(error: unknown): HttpError {
-  if (error instanceof HttpError) return error;
-  if (error instanceof StoreError) {
-    const status = {
-      "not-found": 404,
-      deleted: 410,
-      exists: 409,
-      corrupt: 500,
-      closed: 503,
-      unavailable: 503,
-    }[error.code];
-    return new HttpError(status, error.code, error.message);
-  }
-  return new HttpError(500, "internal", "internal server error");
+  return { port, url, hocuspocus, storage, documents, storageHealth, close };
 }
 
 function refuseUpgrade(socket: Duplex, status: number, text: string): void {

@@ -1,5 +1,4 @@
-import type { Logger } from "./log";
-import { errorMessage } from "./protocol/hocuspocus-frame";
+import { errorMessage, type Logger } from "./log";
 
 export type ShutdownStep = [name: string, run: () => Promise<unknown>];
 

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { type DocSummary, deleteDoc, renameDoc } from "@/lib/api-client";
-import { MAX_TITLE_LENGTH } from "@/lib/doc-id";
+import { MAX_TITLE_LENGTH } from "@/lib/documents/title";
 import { formatBytes, formatTimestamp } from "@/lib/format";
 
 /** The document table with rename in place and delete (after confirmation). */

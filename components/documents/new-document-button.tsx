@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { createDoc } from "@/lib/api-client";
-import { DEFAULT_TITLE, MAX_TITLE_LENGTH } from "@/lib/doc-id";
+import { DEFAULT_TITLE, MAX_TITLE_LENGTH } from "@/lib/documents/title";
 
 /** Creates a document (titled "Untitled" when the field is left empty) and opens it. */
 export function NewDocumentButton() {

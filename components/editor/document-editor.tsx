@@ -7,7 +7,7 @@ import { Placeholder } from "@tiptap/extensions";
 import { EditorContent, useEditor } from "@tiptap/react";
 import Link from "next/link";
 import { type ReactNode, useCallback, useEffect, useState } from "react";
-import { createHttpFallback } from "@/lib/collab/http-fallback";
+import { createHttpSyncFallback } from "@/lib/collab/http/http-sync-fallback";
 import { type Identity, loadIdentity, saveIdentity } from "@/lib/collab/identity";
 import { CollabSession } from "@/lib/collab/session";
 import { useCollabSession, useSessionSnapshot } from "@/lib/collab/use-collab-session";
@@ -77,7 +77,7 @@ export function DocumentEditor({ docId, title, initialHtml, initialState }: Docu
         initialState: decodeBase64(initialState),
         initialTitle: title,
         createFallback: (doc, awareness, ignoreOrigin) =>
-          createHttpFallback({
+          createHttpSyncFallback({
             baseUrl: window.location.origin,
             docId,
             doc,

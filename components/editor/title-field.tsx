@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
-import { MAX_TITLE_LENGTH } from "@/lib/doc-id";
+import { MAX_TITLE_LENGTH } from "@/lib/documents/title";
 
 /**
  * The document title, edited in place. While you type, your draft wins over

@@ -8,7 +8,7 @@ import {
 import { IndexeddbPersistence } from "y-indexeddb";
 import { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
-import { DEFAULT_TITLE, MAX_TITLE_LENGTH } from "../doc-id";
+import { DEFAULT_TITLE, normalizeTitle } from "../documents/title";
 import { YJS_META_MAP } from "../editor-extensions";
 import type { Identity } from "./identity";
 
@@ -49,7 +49,7 @@ export interface SessionSnapshot {
   refusedReason: string | null;
 }
 
-/** The HTTP transport as the session drives it; see lib/collab/http-fallback.ts. */
+/** The transport the session falls back to when the socket cannot sync: HTTP sync (lib/collab/http/http-sync-fallback.ts). */
 export interface FallbackTransport {
   start(): void;
   stop(): void;
@@ -180,7 +180,7 @@ export class CollabSession {
 
   /** Renames the document for everyone; the server stores the title from the shared map. */
   setTitle(title: string): void {
-    const clean = title.trim().slice(0, MAX_TITLE_LENGTH) || DEFAULT_TITLE;
+    const clean = normalizeTitle(title);
     const meta = this.doc.getMap<string>(YJS_META_MAP);
     if (meta.get("title") !== clean) meta.set("title", clean);
   }

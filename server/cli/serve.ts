@@ -2,8 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Config, ConfigError, loadConfig } from "../config";
 import { startTandemServer, type TandemServer } from "../index";
-import { createLogger } from "../log";
-import { errorMessage } from "../protocol/hocuspocus-frame";
+import { createLogger, errorMessage } from "../log";
 
 export interface ServeFlags {
   web: boolean;

@@ -1,53 +1,53 @@
 import { createHash } from "node:crypto";
 import * as Y from "yjs";
-import { z } from "zod";
-import { DOC_ID_RULE, isValidDocId, MAX_TITLE_LENGTH } from "../../lib/doc-id";
+import { newDocId } from "../../lib/doc-id";
+import { createDocBodySchema, renameDocBodySchema } from "../../lib/protocol/docs-api";
 import { renderDocumentHtml } from "../../lib/render-html";
+import type { AccessGate } from "../access/gate";
 import type { DocumentService } from "../documents";
-import { HttpError, readJson, sendJson } from "./http-kit";
+import { credentialsOf, readJson, sendJson } from "./http-kit";
 import type { RouteContext, Router } from "./router";
 
-const titleSchema = z
-  .string()
-  .trim()
-  .min(1, "title must not be empty")
-  .max(MAX_TITLE_LENGTH, `title must be at most ${MAX_TITLE_LENGTH} characters`);
+/**
+ * The document metadata API and the initial-load endpoints (state and HTML).
+ * Every route asks the access gate first: reads need "read", changes "write".
+ */
+export function addDocsApi(router: Router, documents: DocumentService, gate: AccessGate): void {
+  const admit = (context: RouteContext, need: "read" | "write") =>
+    gate.admit(credentialsOf(context.req), context.params.id ?? "", need);
 
-const createBody = z
-  .object({
-    title: titleSchema.optional(),
-    id: z.string().refine(isValidDocId, `id must be ${DOC_ID_RULE}`).optional(),
-  })
-  .strict();
-
-const renameBody = z.object({ title: titleSchema }).strict();
-
-/** The document metadata API and the initial-load endpoints (state and HTML). */
-export function addDocsApi(router: Router, documents: DocumentService): void {
   router
-    .add("GET", "/api/docs", async ({ res }) => {
-      sendJson(res, 200, { docs: await documents.list() });
+    .add("GET", "/api/docs", async ({ req, res }) => {
+      const principal = await gate.identify(credentialsOf(req));
+      sendJson(res, 200, { docs: await gate.visible(principal, await documents.list()) });
     })
     .add("POST", "/api/docs", async ({ req, res }) => {
-      const body = await readJson(req, createBody);
-      const doc = await documents.create(body.title, body.id);
-      sendJson(res, 201, { doc });
+      const body = await readJson(req, createDocBodySchema);
+      const id = body.id ?? newDocId();
+      await gate.admit(credentialsOf(req), id, "write");
+      sendJson(res, 201, { doc: await documents.create(body.title, id) });
     })
     .add("GET", "/api/docs/:id", async (context) => {
-      sendJson(context.res, 200, { doc: await documents.getMeta(docId(context)) });
+      await admit(context, "read");
+      sendJson(context.res, 200, { doc: await documents.getMeta(context.params.id ?? "") });
     })
     .add("PATCH", "/api/docs/:id", async (context) => {
-      const id = docId(context);
-      const body = await readJson(context.req, renameBody);
-      sendJson(context.res, 200, { doc: await documents.rename(id, body.title) });
+      await admit(context, "write");
+      const body = await readJson(context.req, renameDocBodySchema);
+      sendJson(context.res, 200, {
+        doc: await documents.rename(context.params.id ?? "", body.title),
+      });
     })
     .add("DELETE", "/api/docs/:id", async (context) => {
-      await documents.delete(docId(context));
+      await admit(context, "write");
+      await documents.delete(context.params.id ?? "");
       context.res.writeHead(204).end();
     })
     .add("GET", "/api/docs/:id/state", async (context) => {
-      const id = docId(context);
-      const state = await documents.read(id, (doc) => Y.encodeStateAsUpdate(doc));
+      await admit(context, "read");
+      const state = await documents.read(context.params.id ?? "", (doc) =>
+        Y.encodeStateAsUpdate(doc),
+      );
       const etag = `"${createHash("sha256").update(state).digest("base64url")}"`;
       const headers = { etag, "cache-control": "no-cache" };
       if (context.req.headers["if-none-match"] === etag) {
@@ -62,7 +62,8 @@ export function addDocsApi(router: Router, documents: DocumentService): void {
       context.res.end(context.req.method === "HEAD" ? undefined : state);
     })
     .add("GET", "/api/docs/:id/html", async (context) => {
-      const html = await documents.read(docId(context), renderDocumentHtml);
+      await admit(context, "read");
+      const html = await documents.read(context.params.id ?? "", renderDocumentHtml);
       context.res.writeHead(200, {
         "content-type": "text/html; charset=utf-8",
         "content-length": Buffer.byteLength(html),
@@ -70,12 +71,4 @@ export function addDocsApi(router: Router, documents: DocumentService): void {
       });
       context.res.end(context.req.method === "HEAD" ? undefined : html);
     });
-}
-
-function docId({ params }: RouteContext): string {
-  const id = params.id ?? "";
-  if (!isValidDocId(id)) {
-    throw new HttpError(400, "invalid-document-id", `document id must be ${DOC_ID_RULE}`);
-  }
-  return id;
 }

@@ -3,12 +3,18 @@ import { sendJson } from "./http-kit";
 import type { Router } from "./router";
 
 export interface HealthSource {
+  /** Listening and not shutting down. */
   isReady(): boolean;
+  /** Whether storage can make writes durable (see StorageHealth). */
+  storage(): { writable: boolean; error?: string; sinceMs?: number };
   documentsLoaded(): number;
   connections(): number;
 }
 
-/** `/healthz` (the process answers), `/readyz` (storage open, not shutting down), `/metrics`. */
+/**
+ * `/healthz` (the process answers), `/readyz` (accepting work and storage can
+ * write; a failing store shows here while it lasts), `/metrics`.
+ */
 export function addHealthRoutes(router: Router, source: HealthSource): Registry {
   // A registry per server, not prom-client's global one, so tests can run several servers.
   const registry = new Registry();
@@ -32,11 +38,22 @@ export function addHealthRoutes(router: Router, source: HealthSource): Registry 
     },
   });
 
+  new Gauge({
+    name: "tandem_storage_writable",
+    help: "1 while storage can make writes durable, 0 while it fails (writes are refused)",
+    registers: [registry],
+    collect() {
+      this.set(source.storage().writable ? 1 : 0);
+    },
+  });
+
   router
     .add("GET", "/healthz", ({ res }) => sendJson(res, 200, { status: "ok" }))
     .add("GET", "/readyz", ({ res }) => {
-      const ready = source.isReady();
-      sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not-ready" });
+      const storage = source.storage();
+      if (!source.isReady()) sendJson(res, 503, { status: "not-ready" });
+      else if (!storage.writable) sendJson(res, 503, { status: "storage-unavailable", storage });
+      else sendJson(res, 200, { status: "ready" });
     })
     .add("GET", "/metrics", async ({ res }) => {
       const body = await registry.metrics();

@@ -1,11 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
+import type { HttpErrorBody, HttpErrorCode } from "../../lib/protocol/http-errors";
+import { Refused } from "../../lib/protocol/refusals";
+import { StoreError } from "../storage/store-error";
 
 /** An expected HTTP failure; the boundary turns it into `{ error: { code, message } }`. */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: HttpErrorCode,
     message: string,
   ) {
     super(message);
@@ -24,7 +27,37 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 export function sendError(res: ServerResponse, error: HttpError): void {
-  sendJson(res, error.status, { error: { code: error.code, message: error.message } });
+  const body: HttpErrorBody = { error: { code: error.code, message: error.message } };
+  sendJson(res, error.status, body);
+}
+
+/** Anything a handler threw, as the HTTP error it answers with (500 for the unexpected). */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof Refused) return new HttpError(error.status, error.reason, error.message);
+  if (error instanceof StoreError) {
+    switch (error.code) {
+      case "exists":
+        return new HttpError(409, "document-exists", error.message);
+      case "deleted":
+        return new HttpError(410, "document-deleted", error.message);
+      case "not-found":
+        return new HttpError(404, "document-not-found", error.message);
+      case "closed":
+      case "unavailable":
+        return new HttpError(503, "storage-unavailable", error.message);
+      case "corrupt":
+        return new HttpError(500, "internal", error.message);
+    }
+  }
+  return new HttpError(500, "internal", "internal server error");
+}
+
+/** The credentials an HTTP request presents: `Authorization: Bearer <token>`. */
+export function credentialsOf(req: IncomingMessage): { token: string | null } {
+  const header = req.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return { token: match?.[1] ?? null };
 }
 
 /** Reads the whole body, refusing more than `limit` bytes with 413 before buffering it all. */

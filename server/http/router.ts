@@ -28,12 +28,6 @@ export class Router {
     return this;
   }
 
-  /** Whether any route owns this path (any method); lets the server 405 instead of falling through. */
-  owns(pathname: string): boolean {
-    const segments = split(pathname);
-    return this.routes.some((route) => match(route.segments, segments) !== null);
-  }
-
   /** Runs the matching handler; false when no route matches the path. */
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     const segments = split(url.pathname);

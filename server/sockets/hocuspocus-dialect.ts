@@ -1,9 +1,10 @@
 import type { WebSocketLike } from "@hocuspocus/server";
 import type { WebSocket } from "ws";
+import { permissionDeniedReason } from "../../lib/protocol/frames";
+import { isRetryableRefusal, refusalRule } from "../../lib/protocol/refusals";
 import type { Logger } from "../log";
-import { permissionDeniedReason, RETRYABLE_REFUSALS } from "../protocol/retryable-refusal";
 import { createFrameWriter } from "./frame-writer";
-import { CloseCode, type Dialect } from "./sync-socket";
+import type { Dialect } from "./sync-socket";
 import { isSuppressedEcho } from "./update-pipeline";
 
 /** `/collab`: HocuspocusProvider speaks Hocuspocus's own protocol, so frames pass through. */
@@ -15,7 +16,12 @@ export function hocuspocusDialect(log: Logger): Dialect {
   };
 }
 
-/** Retryable refusals (see RETRYABLE_REFUSALS) become a close, so providers reconnect. */
+/**
+ * Hocuspocus answers every failure while opening a document with a
+ * permission-denied frame, which providers treat as final. Retryable
+ * refusals (the server's state, not the client's rights) become a close
+ * instead, so providers reconnect with backoff and their unsent edits survive.
+ */
 function retryingSocket(ws: WebSocket, log: Logger): WebSocketLike {
   const write = createFrameWriter(ws);
   const socket: WebSocketLike = {
@@ -26,12 +32,12 @@ function retryingSocket(ws: WebSocket, log: Logger): WebSocketLike {
       if (isSuppressedEcho(socket, data as Uint8Array)) return;
       if (data instanceof Uint8Array) {
         const reason = permissionDeniedReason(data);
-        if (reason !== null && RETRYABLE_REFUSALS.has(reason)) {
+        if (reason !== null && isRetryableRefusal(reason)) {
           log.info(
             { component: "sync-socket", reason },
             "closing the socket so the client retries",
           );
-          ws.close(CloseCode.TryAgainLater, reason);
+          ws.close(refusalRule(reason).close, reason);
           return;
         }
       }

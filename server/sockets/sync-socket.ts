@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Hocuspocus, WebSocketLike } from "@hocuspocus/server";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import { CloseCode, Refusal } from "../../lib/protocol/refusals";
 import type { Logger } from "../log";
 import { toFetchRequest } from "./fetch-request";
 
@@ -9,8 +10,6 @@ export interface SyncSocketOptions {
   hocuspocus: Hocuspocus;
   maxMessageBytes: number;
   log: Logger;
-  /** Sees each client frame (as Hocuspocus will) before Hocuspocus queues it. */
-  onFrame?: (socket: WebSocketLike, frame: Uint8Array) => void;
   /**
    * Offered each client frame first; returning true takes it away from
    * Hocuspocus (the taker hands it on through `forward` if it must).
@@ -21,15 +20,6 @@ export interface SyncSocketOptions {
     forward: (frame: Uint8Array) => void,
   ) => boolean;
 }
-
-/** Close codes Tandem sends itself (RFC 6455 and the 4xxx application range). */
-export const CloseCode = {
-  GoingAway: 1001,
-  UnsupportedData: 1003,
-  MessageTooBig: 1009,
-  TryAgainLater: 1013,
-  Forbidden: 4403,
-} as const;
 
 /**
  * How one wire protocol maps onto Hocuspocus's: Hocuspocus frames are the
@@ -84,7 +74,7 @@ export class SyncSocket {
   }
 
   private attach(ws: WebSocket, request: IncomingMessage, dialect: Dialect): void {
-    const { hocuspocus, log, onFrame, intercept } = this.options;
+    const { hocuspocus, log, intercept } = this.options;
     const socket = dialect.socketFor(ws);
     const client = hocuspocus.handleConnection(socket, toFetchRequest(request), {});
     const forward = (frame: Uint8Array) => client.handleMessage(frame);
@@ -103,11 +93,10 @@ export class SyncSocket {
           { component: "sync-socket", err: String(error) },
           "closed a socket that sent an unreadable frame",
         );
-        ws.close(CloseCode.UnsupportedData, "malformed-message");
+        ws.close(CloseCode.UnsupportedData, Refusal.MalformedMessage);
         return;
       }
       if (intercept?.(socket, frame, forward)) return;
-      onFrame?.(socket, frame);
       client.handleMessage(frame);
     });
     ws.on("close", (code: number, reason: Buffer) => {

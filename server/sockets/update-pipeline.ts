@@ -6,25 +6,17 @@ import {
   OutgoingMessage,
   type WebSocketLike,
 } from "@hocuspocus/server";
-import * as decoding from "lib0/decoding";
-import * as encoding from "lib0/encoding";
-import * as Y from "yjs";
-import type { Logger } from "../log";
-import { ClientMessageType, errorMessage, SyncStep } from "../protocol/hocuspocus-frame";
+import { readClientFrame, updateFramePrefix } from "../../lib/protocol/frames";
+import { MessageType } from "../../lib/protocol/message-types";
+import { errorMessage, type Logger } from "../log";
+import type { Ingest } from "../sync/ingest";
+import type { ClientOrigin } from "../sync/origins";
+import { closeForRefusal } from "./refusal-close";
 
 export interface UpdatePipelineOptions {
-  /**
-   * Makes one client update durable (validated, in the store's log); rejects
-   * with the close event ({ code, reason }) the connection must get.
-   */
-  append(documentName: string, update: Uint8Array): Promise<void>;
+  /** Validates and appends each update durably, then applies batches of them. */
+  ingest: Ingest;
   log: Logger;
-}
-
-/** Origin Hocuspocus gives changes from a connection; onChange and broadcast read it. */
-interface ConnectionOrigin {
-  source: "connection";
-  connection: Connection;
 }
 
 interface Entry {
@@ -40,7 +32,7 @@ interface Entry {
 /** One connection (a socket's view of one document): its frames, in arrival order. */
 interface Lane {
   connection: Connection;
-  origin: ConnectionOrigin;
+  origin: ClientOrigin;
   /**
    * The acknowledgement (the same bytes every time) and how this connection's
    * update frames start (to recognise its own echo): encoded on its first
@@ -56,9 +48,6 @@ interface Lane {
   closed: boolean;
 }
 
-/** Hooks Hocuspocus runs per message that the pipeline would skip for updates. */
-const PER_MESSAGE_HOOKS = ["beforeHandleMessage", "afterHandleMessage", "beforeSync"] as const;
-
 /**
  * The hot path for document updates from established connections.
  *
@@ -72,39 +61,20 @@ const PER_MESSAGE_HOOKS = ["beforeHandleMessage", "afterHandleMessage", "beforeS
  * (sync step 1, awareness, stateless, read-only connections) still goes to
  * Hocuspocus, in arrival order: a forwarded frame holds back the frames after it.
  *
- * The durability rule is unchanged: nothing is applied, broadcast or
- * acknowledged before its append resolved.
+ * Updates go through the Ingest (validated, appended durably, applied with
+ * the connection's origin); the durability rule is unchanged: nothing is
+ * applied, broadcast or acknowledged before its append resolved. Hocuspocus's
+ * per-message hooks (beforeHandleMessage, afterHandleMessage, beforeSync) do
+ * not see the updates taken here: access is decided per connection, when it
+ * opens (AccessGate; a read-only connection's updates are handed to
+ * Hocuspocus, which refuses them), never per message.
  */
 export class UpdatePipeline implements Extension {
   readonly extensionName = "tandem-update-pipeline";
 
   private readonly lanes = new WeakMap<WebSocketLike, Map<string, Lane>>();
-  private enabled = true;
 
   constructor(private readonly options: UpdatePipelineOptions) {}
-
-  /**
-   * Applying updates outside Hocuspocus skips its per-message hooks; if any of
-   * `extensions` other than `owner` (the one appending durably) relies on them,
-   * every frame keeps going through Hocuspocus. (Hocuspocus's own stand-in
-   * extension for configuration-level hooks is not passed: Tandem sets none.)
-   */
-  checkHooks(extensions: readonly Extension[], owner: Extension): void {
-    const others = extensions.filter(
-      (extension) =>
-        extension !== owner &&
-        PER_MESSAGE_HOOKS.some(
-          (hook) => typeof (extension as unknown as Record<string, unknown>)[hook] === "function",
-        ),
-    );
-    this.enabled = others.length === 0;
-    if (!this.enabled) {
-      this.options.log.warn(
-        { component: "update-pipeline" },
-        "an extension uses per-message hooks; updates take Hocuspocus's own path",
-      );
-    }
-  }
 
   async connected({ connection }: connectedPayload): Promise<void> {
     const socket = connection.webSocket;
@@ -145,7 +115,6 @@ export class UpdatePipeline implements Extension {
    * false (and does nothing) otherwise, and the caller hands it to Hocuspocus.
    */
   offer(socket: WebSocketLike, frame: Uint8Array, forward: (frame: Uint8Array) => void): boolean {
-    if (!this.enabled) return false;
     const lanes = this.lanes.get(socket);
     if (!lanes || lanes.size === 0) return false;
     const parsed = readUpdateFrame(frame);
@@ -156,7 +125,7 @@ export class UpdatePipeline implements Extension {
     const entry: Entry = { frame, update, forward, state: update ? "pending" : "durable" };
     lane.queue.push(entry);
     if (update) {
-      this.options.append(lane.connection.document.name, update).then(
+      this.options.ingest.persist(lane.connection.document.name, update).then(
         () => {
           entry.state = "durable";
           this.scheduleDrain(lane);
@@ -249,13 +218,7 @@ export class UpdatePipeline implements Extension {
     const { ack, echoPrefix } = lane.frames;
     if (echoFree) suppressedEchoes.set(socket, echoPrefix);
     try {
-      Y.transact(
-        document,
-        () => {
-          for (const update of updates) Y.applyUpdate(document, update, origin);
-        },
-        origin,
-      );
+      this.options.ingest.apply(document, updates, origin);
     } catch (error) {
       this.options.log.error(
         { component: "update-pipeline", docId: document.name, err: errorMessage(error) },
@@ -273,15 +236,11 @@ export class UpdatePipeline implements Extension {
     if (acknowledge) for (let i = 0; i < updates.length; i++) connection.send(ack);
   }
 
-  /** As Hocuspocus does when beforeHandleMessage throws: close with the hook's code and reason. */
+  /** A failed append: nothing after it is applied; the connection closes with the refusal. */
   private refuse(lane: Lane, error: unknown): void {
     lane.closed = true;
     clear(lane);
-    const event = error as { code?: unknown; reason?: unknown };
-    lane.connection.close({
-      code: typeof event.code === "number" ? event.code : ResetConnection.code,
-      reason: typeof event.reason === "string" ? event.reason : ResetConnection.reason,
-    });
+    closeForRefusal(lane.connection, error);
   }
 }
 
@@ -316,31 +275,15 @@ export function isSuppressedEcho(socket: WebSocketLike, frame: Uint8Array): bool
   return true;
 }
 
-/** Address, Sync, Update: how every update frame to this address starts. */
-function updateFramePrefix(address: string): Uint8Array {
-  return encoding.encode((encoder) => {
-    encoding.writeVarString(encoder, address);
-    encoding.writeVarUint(encoder, ClientMessageType.Sync);
-    encoding.writeVarUint(encoder, SyncStep.Update);
-  });
-}
-
 /**
- * The address of a client frame and, for a sync update or sync step 2, the
- * update it carries (else null). Null for frames it cannot read; Hocuspocus
- * then sees them and refuses them as before.
+ * The address of a client frame and, for a Sync message carrying an update
+ * (step 2 or update), that update; else null. Null for frames it cannot read:
+ * Hocuspocus then sees them, and the socket ingest refuses them.
  */
 function readUpdateFrame(frame: Uint8Array): { address: string; update: Uint8Array | null } | null {
   try {
-    const decoder = decoding.createDecoder(frame);
-    const address = decoding.readVarString(decoder);
-    if (decoding.readVarUint(decoder) !== ClientMessageType.Sync) return { address, update: null };
-    const step = decoding.readVarUint(decoder);
-    if (step !== SyncStep.Update && step !== SyncStep.Step2) return { address, update: null };
-    const length = decoding.readVarUint(decoder);
-    // Exactly the rest of the frame, or Hocuspocus judges it (it closes on malformed frames).
-    if (decoder.pos + length !== frame.length) return { address, update: null };
-    return { address, update: frame.subarray(decoder.pos) };
+    const { address, type, update } = readClientFrame(frame);
+    return { address, update: type === MessageType.Sync ? update : null };
   } catch {
     return null;
   }

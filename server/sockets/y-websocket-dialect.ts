@@ -2,40 +2,35 @@ import type { WebSocketLike } from "@hocuspocus/server";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import type { WebSocket } from "ws";
+import { encodeAuthToken } from "../../lib/protocol/frames";
+import {
+  AuthMessage,
+  MessageType,
+  Y_WEBSOCKET_PERMISSION_DENIED,
+} from "../../lib/protocol/message-types";
+import {
+  CloseCode,
+  isRefusalCode,
+  isRetryableRefusal,
+  refusalRule,
+} from "../../lib/protocol/refusals";
 import type { Logger } from "../log";
-import { RETRYABLE_REFUSALS } from "../protocol/retryable-refusal";
 import { createFrameWriter } from "./frame-writer";
-import { CloseCode, type Dialect } from "./sync-socket";
+import type { Dialect } from "./sync-socket";
 import { isSuppressedEcho } from "./update-pipeline";
-
-// Message types shared by y-websocket and Hocuspocus; Hocuspocus adds the rest.
-const SYNC = 0;
-const AWARENESS = 1;
-const AUTH = 2;
-const QUERY_AWARENESS = 3;
-const SYNC_REPLY = 4;
-const CLOSE = 7;
-const AUTH_PERMISSION_DENIED = 1;
-const Y_PERMISSION_DENIED = 0;
 
 /**
  * `/yjs/<id>`: plain y-websocket clients. Their frames are Hocuspocus frames
  * without the document address and without the Auth handshake, so the dialect
- * adds both on the way in and strips them (and Hocuspocus-only messages such
- * as sync-status) on the way out.
+ * adds both on the way in (the token is the URL's `token` parameter, which
+ * y-websocket sends through its `params` option) and strips them (and
+ * Hocuspocus-only messages such as sync-status) on the way out.
  */
-export function yWebsocketDialect(documentName: string, log: Logger): Dialect {
+export function yWebsocketDialect(documentName: string, token: string, log: Logger): Dialect {
   const address = encoding.encode((encoder) => encoding.writeVarString(encoder, documentName));
   return {
     socketFor: (ws) => translatingSocket(ws, log),
-    opening: () => [
-      encoding.encode((encoder) => {
-        encoding.writeUint8Array(encoder, address);
-        encoding.writeVarUint(encoder, AUTH);
-        encoding.writeVarUint(encoder, 0); // token message
-        encoding.writeVarString(encoder, "");
-      }),
-    ],
+    opening: () => [encodeAuthToken(documentName, token)],
     incoming(frame) {
       const prefixed = new Uint8Array(address.length + frame.length);
       prefixed.set(address, 0);
@@ -69,34 +64,27 @@ function translatingSocket(ws: WebSocket, log: Logger): WebSocketLike {
       decoding.readVarString(decoder);
       const bodyStart = decoder.pos;
       const type = decoding.readVarUint(decoder);
-      if (type === SYNC || type === AWARENESS || type === QUERY_AWARENESS) {
+      if (
+        type === MessageType.Sync ||
+        type === MessageType.Awareness ||
+        type === MessageType.QueryAwareness
+      ) {
         const view = frame.subarray(bodyStart);
         stripped.set(frame, view);
         write(view);
-      } else if (type === SYNC_REPLY) {
+      } else if (type === MessageType.SyncReply) {
         write(
           encoding.encode((encoder) => {
-            encoding.writeVarUint(encoder, SYNC);
+            encoding.writeVarUint(encoder, MessageType.Sync);
             encoding.writeUint8Array(encoder, decoding.readTailAsUint8Array(decoder));
           }),
         );
-      } else if (type === AUTH && decoding.readVarUint(decoder) === AUTH_PERMISSION_DENIED) {
-        const reason = decoding.readVarString(decoder);
-        if (RETRYABLE_REFUSALS.has(reason)) {
-          ws.close(CloseCode.TryAgainLater, reason);
-          return;
-        }
-        ws.send(
-          encoding.encode((encoder) => {
-            encoding.writeVarUint(encoder, AUTH);
-            encoding.writeVarUint(encoder, Y_PERMISSION_DENIED);
-            encoding.writeVarString(encoder, reason);
-          }),
-        );
-        // 44xx tells y-websocket not to reconnect: retrying cannot fix a refusal.
-        log.info({ component: "sync-socket", reason }, "refused a y-websocket client");
-        ws.close(CloseCode.Forbidden, reason);
-      } else if (type === CLOSE) {
+      } else if (
+        type === MessageType.Auth &&
+        decoding.readVarUint(decoder) === AuthMessage.PermissionDenied
+      ) {
+        refuse(ws, decoding.readVarString(decoder), log);
+      } else if (type === MessageType.Close) {
         ws.close(CloseCode.Forbidden, decoding.readVarString(decoder));
       }
       // Authenticated, sync-status and stateless frames have no y-websocket equivalent.
@@ -106,4 +94,26 @@ function translatingSocket(ws: WebSocket, log: Logger): WebSocketLike {
     },
   };
   return socket;
+}
+
+/**
+ * Retryable refusals close with their code (y-websocket reconnects); the rest
+ * send y-websocket's permission-denied message and close with a 44xx code,
+ * which tells y-websocket not to reconnect: retrying cannot fix a refusal.
+ */
+function refuse(ws: WebSocket, reason: string, log: Logger): void {
+  if (isRetryableRefusal(reason)) {
+    ws.close(refusalRule(reason).close, reason);
+    return;
+  }
+  ws.send(
+    encoding.encode((encoder) => {
+      encoding.writeVarUint(encoder, MessageType.Auth);
+      encoding.writeVarUint(encoder, Y_WEBSOCKET_PERMISSION_DENIED);
+      encoding.writeVarString(encoder, reason);
+    }),
+  );
+  log.info({ component: "sync-socket", reason }, "refused a y-websocket client");
+  const close = isRefusalCode(reason) ? refusalRule(reason).close : CloseCode.Forbidden;
+  ws.close(close >= 4400 && close < 4500 ? close : CloseCode.Forbidden, reason);
 }

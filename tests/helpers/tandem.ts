@@ -15,7 +15,7 @@ export interface TestServer extends TandemServer {
 /** A real Tandem server (sync + HTTP API, no Next.js) on a loopback port with LevelDB in a temp dir. */
 export async function startTestServer(
   env: Record<string, string> = {},
-  overrides: Partial<Pick<TandemServerOptions, "store">> & { dataDir?: string } = {},
+  overrides: Partial<Pick<TandemServerOptions, "storage" | "policy">> & { dataDir?: string } = {},
 ): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? (await mkdtemp(path.join(tmpdir(), "tandem-test-")));
   const config = loadConfig({
@@ -29,7 +29,8 @@ export async function startTestServer(
   const server = await startTandemServer({
     config,
     log: createLogger(config.LOG_LEVEL),
-    store: overrides.store,
+    storage: overrides.storage,
+    policy: overrides.policy,
   });
   return {
     ...server,

@@ -1,6 +1,7 @@
 import * as encoding from "lib0/encoding";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { Refusal } from "@/lib/protocol/refusals";
 import { connectClient, type TestClient, waitAcknowledged, waitSynced } from "../helpers/clients";
 import { frame, frameReason, RawSocket } from "../helpers/raw-socket";
 import { startTestServer, type TestServer } from "../helpers/tandem";
@@ -67,7 +68,7 @@ describe("bad input never hurts other users", () => {
         reasons.push(reason),
       );
       await waitUntil(() => reasons.length > 0, `refusal of ${name.slice(0, 20)}`);
-      expect(reasons[0]).toBe("invalid-document-name");
+      expect(reasons[0]).toBe(Refusal.InvalidDocumentId);
       client.destroy();
     }
     await expectUnharmed();
@@ -87,8 +88,8 @@ describe("bad input never hurts other users", () => {
     raw.send(sync("bad!name"));
     await waitUntil(() => raw.frames.some((f) => f.type === 2), "the refusal");
     raw.close();
-    expect(await server.store.load("never-authenticated")).toBeNull();
-    expect(await server.store.getMeta("bad!name")).toBeNull();
+    expect(await server.storage.log.load("never-authenticated")).toBeNull();
+    expect(await server.storage.catalog.get("bad!name")).toBeNull();
     await expectUnharmed();
   });
 
@@ -172,15 +173,15 @@ describe("bad input never hurts other users", () => {
     );
     // The provider is disconnected, reconnects, and is then refused for good.
     await waitUntil(() => reasons.length > 0, "the deleted document to be refused");
-    expect(reasons[0]).toBe("document-deleted");
+    expect(reasons[0]).toBe(Refusal.DocumentDeleted);
     doomed.destroy();
     await waitUntil(
       () => !server.hocuspocus.documents.has("doomed-doc"),
       "unload of the deleted doc",
     );
-    expect(await server.store.load("doomed-doc").catch((error: Error) => error.message)).toMatch(
-      /deleted/,
-    );
+    expect(
+      await server.storage.log.load("doomed-doc").catch((error: Error) => error.message),
+    ).toMatch(/deleted/);
     await expectUnharmed();
   });
 

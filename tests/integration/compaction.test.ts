@@ -23,13 +23,13 @@ describe("compaction", () => {
     }
     writer.doc.getMap("m").set("k", "v");
     await waitAcknowledged(writer);
-    const before = await server.store.logStats("compact-doc");
+    const before = await server.storage.log.stats("compact-doc");
     expect(before.entries).toBeGreaterThanOrEqual(50);
 
     // The debounced store hook is where a live document compacts; run it now instead of waiting.
     server.hocuspocus.flushPendingStores();
     await waitUntil(
-      async () => (await server!.store.logStats("compact-doc")).entries < 50,
+      async () => (await server!.storage.log.stats("compact-doc")).entries < 50,
       "compaction of the live document",
     );
     writer.text.insert(0, "after compaction ");
@@ -41,12 +41,12 @@ describe("compaction", () => {
     clients.length = 0;
     await waitUntil(() => server!.hocuspocus.getDocumentsCount() === 0, "unload");
     await waitUntil(
-      async () => (await server!.store.logStats("compact-doc")).entries === 0,
+      async () => (await server!.storage.log.stats("compact-doc")).entries === 0,
       "compaction on unload",
     );
-    const stored = await server.store.load("compact-doc");
+    const stored = await server.storage.log.load("compact-doc");
     expect(stored?.updates).toHaveLength(1);
-    const meta = await server.store.getMeta("compact-doc");
+    const meta = await server.storage.catalog.get("compact-doc");
     expect(meta?.sizeBytes).toBe(stored?.updates[0]?.byteLength);
     expect(meta?.sizeBytes).toBeLessThan(before.bytes);
 

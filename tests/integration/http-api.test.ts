@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { Refusal } from "@/lib/protocol/refusals";
 import { connectClient, type TestClient, waitAcknowledged, waitSynced } from "../helpers/clients";
 import { startTestServer, type TestServer } from "../helpers/tandem";
 import { waitUntil } from "../helpers/wait";
@@ -111,10 +112,10 @@ describe("HTTP document API", () => {
 
   it("answers bad requests with JSON errors", async () => {
     const cases: Array<[string, RequestInit | undefined, number, string]> = [
-      ["/api/docs/nope-unknown", undefined, 404, "not-found"],
-      ["/api/docs/nope-unknown/state", undefined, 404, "not-found"],
-      ["/api/docs/nope-unknown/html", undefined, 404, "not-found"],
-      ["/api/docs/bad!id", undefined, 400, "invalid-document-id"],
+      ["/api/docs/nope-unknown", undefined, 404, Refusal.DocumentNotFound],
+      ["/api/docs/nope-unknown/state", undefined, 404, Refusal.DocumentNotFound],
+      ["/api/docs/nope-unknown/html", undefined, 404, Refusal.DocumentNotFound],
+      ["/api/docs/bad!id", undefined, 400, Refusal.InvalidDocumentId],
       ["/api/docs", { method: "PUT" }, 405, "method-not-allowed"],
       ["/api/docs", { method: "POST", body: "{}" }, 415, "unsupported-media-type"],
       ["/api/docs", { ...json({}), body: "{not json" }, 400, "invalid-json"],
@@ -122,7 +123,7 @@ describe("HTTP document API", () => {
       ["/api/docs", json({ title: "x".repeat(201) }), 400, "invalid-body"],
       ["/api/docs", json({ id: "has space" }), 400, "invalid-body"],
       ["/api/docs", json({ title: "y".repeat(70_000) }), 413, "payload-too-large"],
-      ["/api/nothing-here", undefined, 404, "not-found"],
+      ["/api/nothing-here", undefined, 404, "route-not-found"],
     ];
     for (const [path, init, status, code] of cases) {
       const response = await api(path, init);

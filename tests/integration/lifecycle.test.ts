@@ -1,23 +1,39 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { StoredDoc } from "@/server/storage/doc-store";
-import { MemoryStore } from "@/server/storage/memory-store";
+import { createMemoryStorage } from "@/server/storage/level/memory-storage";
+import type { Storage } from "@/server/storage/storage";
+import type { StoredUpdates } from "@/server/storage/update-log";
 import { connectClient, type TestClient, waitAcknowledged, waitSynced } from "../helpers/clients";
 import { startTestServer, type TestServer } from "../helpers/tandem";
 import { waitUntil } from "../helpers/wait";
 
-/** A real store whose `load` can be made to fail or stall, to reproduce stock servers' lifecycle bugs. */
-class FaultyStore extends MemoryStore {
+/** Real storage whose log `load` can be made to fail or stall, to reproduce stock servers' lifecycle bugs. */
+class FaultyStore {
   failNextLoads = 0;
   gate: Promise<void> | null = null;
   loads = 0;
-  override async load(id: string): Promise<StoredDoc | null> {
-    this.loads += 1;
-    if (this.gate) await this.gate;
-    if (this.failNextLoads > 0) {
-      this.failNextLoads -= 1;
-      throw new Error("injected load failure");
-    }
-    return super.load(id);
+  readonly storage: Storage;
+  constructor() {
+    const real = createMemoryStorage();
+    const load = async (id: string): Promise<StoredUpdates | null> => {
+      this.loads += 1;
+      if (this.gate) await this.gate;
+      if (this.failNextLoads > 0) {
+        this.failNextLoads -= 1;
+        throw new Error("injected load failure");
+      }
+      return real.log.load(id);
+    };
+    this.storage = {
+      log: {
+        load,
+        append: (id, update) => real.log.append(id, update),
+        compact: (id) => real.log.compact(id),
+        stats: (id) => real.log.stats(id),
+      },
+      catalog: real.catalog,
+      check: () => real.check(),
+      close: () => real.close(),
+    };
   }
 }
 
@@ -51,7 +67,7 @@ describe("document lifecycle", () => {
 
   it("a failed load never leaves an empty document that overwrites the stored one", async () => {
     const store = new FaultyStore();
-    server = await startTestServer({}, { store });
+    server = await startTestServer({}, { storage: store.storage });
     const writer = connectClient(server.wsUrl, "fragile");
     await waitSynced(writer);
     writer.text.insert(0, "stored before the failure");
@@ -80,7 +96,7 @@ describe("document lifecycle", () => {
 
   it("clients that connect while a document loads get its content in their first sync", async () => {
     const store = new FaultyStore();
-    server = await startTestServer({}, { store });
+    server = await startTestServer({}, { storage: store.storage });
     const writer = connectClient(server.wsUrl, "slow-doc");
     await waitSynced(writer);
     writer.text.insert(0, "content that must be there at first sync");

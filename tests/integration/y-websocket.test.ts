@@ -82,7 +82,7 @@ describe("plain y-websocket clients on /yjs/<id>", () => {
         "stored",
       "the edit to reach the server",
     );
-    const stored = await server.store.load("y-durable");
+    const stored = await server.storage.log.load("y-durable");
     const copy = new Y.Doc();
     for (const update of stored?.updates ?? []) Y.applyUpdate(copy, update);
     expect(copy.getText("text").toString()).toBe("stored");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type SseEvent, SseParser } from "@/lib/sse-parser";
+import { type SseEvent, SseParser } from "@/lib/collab/http/sse-parser";
 
 function parse(chunks: string[]): SseEvent[] {
   const events: SseEvent[] = [];

@@ -1,0 +1,32 @@
+import type { Extension, onAuthenticatePayload } from "@hocuspocus/server";
+import type { AccessGate, Admission } from "../access/gate";
+
+/** What a socket connection carries in its Hocuspocus context once admitted. */
+export interface AccessContext {
+  admission: Admission;
+}
+
+/**
+ * Asks the access gate when a socket (either dialect) opens a document. A
+ * principal that may only read gets a read-only connection: Hocuspocus and
+ * the update pipeline then never apply, store or relay its updates.
+ * Refusals become a permission-denied frame with the refusal's name (the
+ * dialects turn retryable ones into a close, so clients reconnect).
+ */
+export class AccessExtension implements Extension {
+  readonly extensionName = "tandem-access";
+  // Before anything loads or touches the document.
+  readonly priority = 1100;
+
+  constructor(private readonly gate: AccessGate) {}
+
+  async onAuthenticate({
+    token,
+    documentName,
+    connectionConfig,
+  }: onAuthenticatePayload): Promise<AccessContext> {
+    const admission = await this.gate.admit({ token: token || null }, documentName, "read");
+    connectionConfig.readOnly = admission.permission === "read";
+    return { admission };
+  }
+}

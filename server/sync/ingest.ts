@@ -1,0 +1,136 @@
+import * as Y from "yjs";
+import { isEmptyUpdate } from "../../lib/protocol/frames";
+import { Refused } from "../../lib/protocol/refusals";
+import { errorMessage, type Logger } from "../log";
+import { StoreError } from "../storage/store-error";
+import type { UpdateLog } from "../storage/update-log";
+import { type ServerOrigin, type SyncOrigin, serverOrigin } from "./origins";
+import type { StorageHealth } from "./storage-health";
+
+export interface IngestOptions {
+  log: UpdateLog;
+  health: StorageHealth;
+  logger: Logger;
+}
+
+/**
+ * The one way in for document updates. Every update from outside the process
+ * (either socket dialect through the update pipeline or Hocuspocus's own
+ * path, an HTTP POST, later imports and peers) is validated, appended durably
+ * and then applied with a typed origin (./origins.ts); changes the server
+ * makes itself go through `change`. Nothing else appends to the update log,
+ * so an update that storage loaded or a peer relayed is never stored twice.
+ *
+ * Durability rule: nothing is applied (so broadcast) or acknowledged before
+ * its append resolved; only server-side changes are applied first, and their
+ * callers answer once `change` resolved.
+ */
+export class Ingest {
+  constructor(private readonly options: IngestOptions) {}
+
+  /**
+   * Validates one update and appends it durably. Rejects with a Refused
+   * (invalid-update, document-deleted, storage-unavailable) that the sender's
+   * transport turns into its close or HTTP error. An empty update resolves
+   * at once: there is nothing to store.
+   */
+  async persist(documentName: string, update: Uint8Array): Promise<void> {
+    if (isEmptyUpdate(update)) return;
+    this.validate(documentName, update);
+    await this.append(documentName, update);
+  }
+
+  /**
+   * Throws Refused("invalid-update") for bytes Yjs cannot decode. Full
+   * validation would mean applying to a scratch copy of the document;
+   * decoding catches truncated and garbage updates before they reach the log
+   * and poison every later load.
+   */
+  validate(documentName: string, update: Uint8Array): void {
+    try {
+      if (update.length === 0) throw new Error("empty update");
+      Y.decodeUpdate(update);
+    } catch (error) {
+      this.options.logger.warn(
+        {
+          component: "ingest",
+          docId: documentName,
+          bytes: update.length,
+          err: errorMessage(error),
+        },
+        "refused an undecodable update",
+      );
+      throw new Refused("invalid-update", `not a Yjs update: ${errorMessage(error)}`);
+    }
+  }
+
+  /**
+   * Applies updates that are already durable to a live document, in one
+   * transaction: one broadcast frame and one `update` event for all of them.
+   */
+  apply(document: Y.Doc, updates: readonly Uint8Array[], origin: SyncOrigin): void {
+    Y.transact(
+      document,
+      () => {
+        for (const update of updates) Y.applyUpdate(document, update, origin);
+      },
+      origin,
+    );
+  }
+
+  /** Persists, then applies: for transports that hold the live document (HTTP, later imports). */
+  async submit(
+    documentName: string,
+    document: Y.Doc,
+    update: Uint8Array,
+    origin: SyncOrigin,
+  ): Promise<void> {
+    await this.persist(documentName, update);
+    if (!isEmptyUpdate(update)) this.apply(document, [update], origin);
+  }
+
+  /**
+   * A change the server makes itself (a rename writing `meta.title`), on the
+   * live document: applied with a server origin, then appended. Resolves once
+   * durable.
+   */
+  async change(
+    documentName: string,
+    document: Y.Doc,
+    mutate: (doc: Y.Doc, origin: ServerOrigin) => void,
+  ): Promise<void> {
+    const origin = serverOrigin();
+    const updates: Uint8Array[] = [];
+    const capture = (update: Uint8Array, transactionOrigin: unknown) => {
+      if (transactionOrigin === origin) updates.push(update);
+    };
+    document.on("update", capture);
+    try {
+      document.transact(() => mutate(document, origin), origin);
+    } finally {
+      document.off("update", capture);
+    }
+    for (const update of updates) await this.append(documentName, update);
+  }
+
+  /** Appends through the storage health gate; every failure becomes a refusal. */
+  async append(documentName: string, update: Uint8Array): Promise<void> {
+    const { health, logger } = this.options;
+    if (!health.writable) {
+      throw new Refused("storage-unavailable", "storage cannot make writes durable right now");
+    }
+    try {
+      await this.options.log.append(documentName, update);
+    } catch (error) {
+      if (error instanceof StoreError && error.code === "deleted") {
+        throw new Refused("document-deleted", error.message);
+      }
+      if (!(error instanceof StoreError && error.code === "closed")) health.reportFailure(error);
+      logger.error(
+        { component: "ingest", docId: documentName, err: errorMessage(error) },
+        "append failed; the update is refused and its sender will resend it",
+      );
+      throw new Refused("storage-unavailable", errorMessage(error));
+    }
+  }
+}
