@@ -24,7 +24,7 @@ function poll(
 }
 
 /** An awareness update from another client, as an HTTP client would post it. */
-function presence(clientId: number, state: unknown): Uint8Array {
+function presence(clientId: number, state: Record<string, unknown> | null): Uint8Array {
   const doc = new Y.Doc();
   doc.clientID = clientId;
   const awareness = new awarenessProtocol.Awareness(doc);
