@@ -6,10 +6,10 @@ import { DEFAULT_TITLE, normalizeTitle } from "../lib/documents/title";
 import { YJS_META_MAP } from "../lib/editor-extensions";
 import { Refused } from "../lib/protocol/refusals";
 import type { DocCatalog, DocMeta } from "./storage/doc-catalog";
-import { StoreError } from "./storage/store-error";
 import type { UpdateLog } from "./storage/update-log";
 import type { Ingest } from "./sync/ingest";
 import { STORAGE_ORIGIN } from "./sync/origins";
+import { refusalForStoreError } from "./sync/store-refusals";
 
 export interface DocumentServiceOptions {
   hocuspocus: Hocuspocus;
@@ -37,7 +37,7 @@ export class DocumentService {
     try {
       return await this.options.catalog.create(id, normalizeTitle(title));
     } catch (error) {
-      throw refusalFor(error, id);
+      throw refusalFor(error);
     }
   }
 
@@ -64,7 +64,7 @@ export class DocumentService {
     try {
       return await this.options.catalog.rename(id, clean);
     } catch (error) {
-      throw refusalFor(error, id);
+      throw refusalFor(error);
     }
   }
 
@@ -99,7 +99,7 @@ export class DocumentService {
     try {
       stored = await log.load(id);
     } catch (error) {
-      throw refusalFor(error, id);
+      throw refusalFor(error);
     }
     if (stored === null && (await catalog.get(id)) === null) throw await this.missing(id);
     const doc = new Y.Doc();
@@ -145,17 +145,6 @@ function withTitleRule(meta: DocMeta): DocMeta {
 }
 
 /** Storage errors as the refusals clients see; anything else is passed on as it is. */
-export function refusalFor(error: unknown, id: string): unknown {
-  if (!(error instanceof StoreError)) return error;
-  switch (error.code) {
-    case "deleted":
-      return new Refused("document-deleted", `document ${id} was deleted`);
-    case "not-found":
-      return new Refused("document-not-found", `no document ${id}`);
-    case "closed":
-    case "unavailable":
-      return new Refused("storage-unavailable", error.message);
-    default:
-      return error;
-  }
+function refusalFor(error: unknown): unknown {
+  return refusalForStoreError(error) ?? error;
 }

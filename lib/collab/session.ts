@@ -16,7 +16,7 @@ import type { Identity } from "./identity";
  * One open document in the browser: the Y.Doc the editor is bound to, the
  * awareness shared by carets and the presence bar, and every way the document
  * reaches the server. Components read a plain snapshot of it and never touch
- * the network themselves (DESIGN.md).
+ * the network themselves (ARCHITECTURE.md: components hold no networking).
  *
  * Data flow: the server-rendered state is applied first (so the editor's
  * first render already has the text), IndexedDB merges whatever this browser

@@ -16,6 +16,7 @@ import { StoreError } from "../storage/store-error";
 import type { UpdateLog } from "../storage/update-log";
 import type { Ingest } from "../sync/ingest";
 import { originKind, STORAGE_ORIGIN } from "../sync/origins";
+import { refusalForStoreError } from "../sync/store-refusals";
 
 export interface DocumentStorageOptions {
   log: UpdateLog;
@@ -70,9 +71,8 @@ export class DocumentStorage implements Extension {
         "document loaded",
       );
     } catch (error) {
-      if (error instanceof StoreError && error.code === "deleted") {
-        throw new Refused("document-deleted", error.message);
-      }
+      const refused = refusalForStoreError(error);
+      if (refused?.reason === "document-deleted") throw refused;
       logger.error(
         { component: "document-storage", docId: documentName, err: errorMessage(error) },
         "document load failed; the client is asked to retry",

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { HttpErrorBody, HttpErrorCode } from "../../lib/protocol/http-errors";
 import { Refused } from "../../lib/protocol/refusals";
 import { StoreError } from "../storage/store-error";
+import { refusalForStoreError } from "../sync/store-refusals";
 
 /** An expected HTTP failure; the boundary turns it into `{ error: { code, message } }`. */
 export class HttpError extends Error {
@@ -35,20 +36,10 @@ export function sendError(res: ServerResponse, error: HttpError): void {
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof Refused) return new HttpError(error.status, error.reason, error.message);
-  if (error instanceof StoreError) {
-    switch (error.code) {
-      case "exists":
-        return new HttpError(409, "document-exists", error.message);
-      case "deleted":
-        return new HttpError(410, "document-deleted", error.message);
-      case "not-found":
-        return new HttpError(404, "document-not-found", error.message);
-      case "closed":
-      case "unavailable":
-        return new HttpError(503, "storage-unavailable", error.message);
-      case "corrupt":
-        return new HttpError(500, "internal", error.message);
-    }
+  const refused = refusalForStoreError(error);
+  if (refused) return new HttpError(refused.status, refused.reason, refused.message);
+  if (error instanceof StoreError && error.code === "exists") {
+    return new HttpError(409, "document-exists", error.message);
   }
   return new HttpError(500, "internal", "internal server error");
 }

@@ -6,6 +6,7 @@ import { StoreError } from "../storage/store-error";
 import type { UpdateLog } from "../storage/update-log";
 import { type ServerOrigin, type SyncOrigin, serverOrigin } from "./origins";
 import type { StorageHealth } from "./storage-health";
+import { refusalForStoreError } from "./store-refusals";
 
 export interface IngestOptions {
   log: UpdateLog;
@@ -122,9 +123,8 @@ export class Ingest {
     try {
       await this.options.log.append(documentName, update);
     } catch (error) {
-      if (error instanceof StoreError && error.code === "deleted") {
-        throw new Refused("document-deleted", error.message);
-      }
+      const refused = refusalForStoreError(error);
+      if (refused?.reason === "document-deleted") throw refused;
       if (!(error instanceof StoreError && error.code === "closed")) health.reportFailure(error);
       logger.error(
         { component: "ingest", docId: documentName, err: errorMessage(error) },

@@ -1,6 +1,7 @@
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import { WebSocket } from "ws";
+import { AuthMessage, MessageType } from "@/lib/protocol/message-types";
 
 export interface RawFrame {
   documentName: string;
@@ -41,8 +42,8 @@ export class RawSocket {
   /** Sends the Auth frame a provider sends first. */
   authenticate(documentName: string): void {
     this.send(
-      frame(documentName, 2, (encoder) => {
-        encoding.writeVarUint(encoder, 0);
+      frame(documentName, MessageType.Auth, (encoder) => {
+        encoding.writeVarUint(encoder, AuthMessage.Token);
         encoding.writeVarString(encoder, "");
       }),
     );
@@ -65,9 +66,9 @@ export function frame(
   return encoding.toUint8Array(encoder);
 }
 
-/** Reads the reason from a CLOSE (7) or permission-denied Auth (2) frame. */
+/** Reads the reason from a Close or permission-denied Auth frame. */
 export function frameReason(raw: RawFrame): string {
   const decoder = decoding.createDecoder(raw.rest);
-  if (raw.type === 2) decoding.readVarUint(decoder);
+  if (raw.type === MessageType.Auth) decoding.readVarUint(decoder);
   return decoding.readVarString(decoder);
 }

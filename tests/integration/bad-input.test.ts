@@ -1,6 +1,7 @@
 import * as encoding from "lib0/encoding";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { MessageType, SyncStep } from "@/lib/protocol/message-types";
 import { Refusal } from "@/lib/protocol/refusals";
 import { connectClient, type TestClient, waitAcknowledged, waitSynced } from "../helpers/clients";
 import { frame, frameReason, RawSocket } from "../helpers/raw-socket";
@@ -50,13 +51,16 @@ describe("bad input never hurts other users", () => {
   async function authenticated(documentName: string): Promise<RawSocket> {
     const raw = await RawSocket.open(server.wsUrl);
     raw.authenticate(documentName);
-    await waitUntil(() => raw.frames.some((f) => f.type === 2), "authentication answer");
+    await waitUntil(
+      () => raw.frames.some((f) => f.type === MessageType.Auth),
+      "authentication answer",
+    );
     return raw;
   }
 
   async function closeReason(raw: RawSocket): Promise<string> {
-    await waitUntil(() => raw.frames.some((f) => f.type === 7), "a close message");
-    const close = raw.frames.find((f) => f.type === 7);
+    await waitUntil(() => raw.frames.some((f) => f.type === MessageType.Close), "a close message");
+    const close = raw.frames.find((f) => f.type === MessageType.Close);
     return close ? frameReason(close) : "";
   }
 
@@ -78,15 +82,15 @@ describe("bad input never hurts other users", () => {
     const update = new Y.Doc();
     update.getText("text").insert(0, "sneaky");
     const sync = (name: string) =>
-      frame(name, 0, (encoder) => {
-        encoding.writeVarUint(encoder, 2);
+      frame(name, MessageType.Sync, (encoder) => {
+        encoding.writeVarUint(encoder, SyncStep.Update);
         encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(update));
       });
     const raw = await RawSocket.open(server.wsUrl);
     raw.send(sync("never-authenticated"));
     raw.authenticate("bad!name");
     raw.send(sync("bad!name"));
-    await waitUntil(() => raw.frames.some((f) => f.type === 2), "the refusal");
+    await waitUntil(() => raw.frames.some((f) => f.type === MessageType.Auth), "the refusal");
     raw.close();
     expect(await server.storage.log.load("never-authenticated")).toBeNull();
     expect(await server.storage.catalog.get("bad!name")).toBeNull();
@@ -96,13 +100,13 @@ describe("bad input never hurts other users", () => {
   it("closes a connection that sends a truncated update", async () => {
     const raw = await authenticated("victim-doc");
     raw.send(
-      frame("victim-doc", 0, (encoder) => {
-        encoding.writeVarUint(encoder, 2);
+      frame("victim-doc", MessageType.Sync, (encoder) => {
+        encoding.writeVarUint(encoder, SyncStep.Update);
         encoding.writeVarUint(encoder, 5000); // claims 5000 bytes, sends 3
         encoding.writeUint8Array(encoder, new Uint8Array([1, 2, 3]));
       }),
     );
-    expect(await closeReason(raw)).toBe("malformed-message");
+    expect(await closeReason(raw)).toBe(Refusal.MalformedMessage);
     raw.close();
     await expectUnharmed();
   });
@@ -110,12 +114,12 @@ describe("bad input never hurts other users", () => {
   it("closes a connection that sends an undecodable Yjs update", async () => {
     const raw = await authenticated("victim-doc");
     raw.send(
-      frame("victim-doc", 0, (encoder) => {
-        encoding.writeVarUint(encoder, 2);
+      frame("victim-doc", MessageType.Sync, (encoder) => {
+        encoding.writeVarUint(encoder, SyncStep.Update);
         encoding.writeVarUint8Array(encoder, new Uint8Array([200, 1, 250, 250, 250, 1, 9]));
       }),
     );
-    expect(await closeReason(raw)).toBe("invalid-update");
+    expect(await closeReason(raw)).toBe(Refusal.InvalidUpdate);
     raw.close();
     await expectUnharmed();
   });
@@ -123,7 +127,7 @@ describe("bad input never hurts other users", () => {
   it("closes a connection that sends an unknown message type", async () => {
     const raw = await authenticated("victim-doc");
     raw.send(frame("victim-doc", 42, (encoder) => encoding.writeVarUint(encoder, 1)));
-    expect(await closeReason(raw)).toBe("unknown-message-type");
+    expect(await closeReason(raw)).toBe(Refusal.UnknownMessageType);
     raw.close();
     await expectUnharmed();
   });
@@ -140,8 +144,8 @@ describe("bad input never hurts other users", () => {
     const big = new Y.Doc();
     big.getText("text").insert(0, "z".repeat(MAX * 2));
     raw.send(
-      frame("victim-doc", 0, (encoder) => {
-        encoding.writeVarUint(encoder, 2);
+      frame("victim-doc", MessageType.Sync, (encoder) => {
+        encoding.writeVarUint(encoder, SyncStep.Update);
         encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(big));
       }),
     );

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type RefusalCode, Refused } from "@/lib/protocol/refusals";
+import { Refusal, type RefusalCode, Refused } from "@/lib/protocol/refusals";
 import { AccessGate } from "@/server/access/gate";
 import { OpenPolicy } from "@/server/access/open-policy";
 import type { AccessPolicy, Permission } from "@/server/access/policy";
@@ -64,7 +64,9 @@ describe("AccessGate", () => {
     );
     await storage.catalog.create("gone", "Gone");
     expect(await storage.catalog.delete("gone")).toBe(true);
-    expect(await refusal(gate.admit({ token: "writer" }, "gone", "read"))).toBe("document-deleted");
+    expect(await refusal(gate.admit({ token: "writer" }, "gone", "read"))).toBe(
+      Refusal.DocumentDeleted,
+    );
     // Someone without access learns nothing about the document, not even that it was deleted.
     expect(await refusal(gate.admit({ token: "stranger" }, "gone", "read"))).toBe("forbidden");
   });

@@ -101,8 +101,8 @@ describe("the one client-frame reader", () => {
   });
 
   it("recognises Hocuspocus's permission-denied frames and update prefixes", () => {
-    const denied = new OutgoingMessage("doc").writePermissionDenied("document-deleted");
-    expect(permissionDeniedReason(denied.toUint8Array())).toBe("document-deleted");
+    const denied = new OutgoingMessage("doc").writePermissionDenied(Refusal.DocumentDeleted);
+    expect(permissionDeniedReason(denied.toUint8Array())).toBe(Refusal.DocumentDeleted);
     const longAddress = "x".repeat(300);
     const deniedLong = new OutgoingMessage(longAddress).writePermissionDenied("forbidden");
     expect(permissionDeniedReason(deniedLong.toUint8Array())).toBe("forbidden");
