@@ -2,7 +2,7 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/pro
 import { WebSocket } from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
-import { ProviderWebSocket } from "../../server/cli/converge/provider-websocket";
+import { ProviderWebSocket } from "../../server/clients/provider-websocket";
 import type { ServerTarget } from "../servers/launch";
 
 /** One real provider client of either protocol, as the scenarios see it. */

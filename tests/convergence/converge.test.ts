@@ -1,5 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { type ManagedServer, processGroupAlive } from "@/server/cli/converge/managed-server";
 import { type ConvergeOptions, parseConvergeArgs } from "@/server/cli/converge/options";
 import { formatReport } from "@/server/cli/converge/report";
 import { runConvergence } from "@/server/cli/converge/run";
@@ -12,16 +13,27 @@ function options(args: string[]): ConvergeOptions {
   return parsed;
 }
 
+/** Runs the checker, then fails if any process of the server it started is still alive. */
 async function run(args: string[]) {
   const lines: string[] = [];
-  const report = await runConvergence(options(args), (line) => lines.push(line));
-  return { report, lines, summary: formatReport(report) };
+  let server: ManagedServer | undefined;
+  const report = await runConvergence(
+    options(args),
+    (line) => lines.push(line),
+    (started) => {
+      server = started;
+    },
+  );
+  const groups = server?.processGroups ?? [];
+  expect(groups.length, "the run started no server").toBeGreaterThan(0);
+  expect(groups.filter(processGroupAlive), "server process groups still alive").toEqual([]);
+  return { report, lines, summary: formatReport(report), groups };
 }
 
 describe("tandem converge against Tandem", () => {
   for (const faults of ["none", "net", "all"] as const) {
     it(`converges with both client kinds, faults ${faults} (seed 1234)`, async () => {
-      const { report, summary } = await run([
+      const { report, summary, groups } = await run([
         "--clients",
         "6",
         "--docs",
@@ -39,6 +51,7 @@ describe("tandem converge against Tandem", () => {
       for (const doc of report.documents) expect(doc.convergeMs).not.toBeNull();
       if (faults === "all") {
         expect(report.faults["server-kill"]).toBe(1);
+        expect(groups, "one group before the kill, one after the restart").toHaveLength(2);
         expect(report.acknowledgedChecked).toBeGreaterThan(0);
       }
       if (faults !== "none") {

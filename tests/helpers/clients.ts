@@ -1,6 +1,6 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
 import * as Y from "yjs";
-import { ProviderWebSocket } from "@/server/cli/converge/provider-websocket";
+import { ProviderWebSocket } from "@/server/clients/provider-websocket";
 import { waitUntil } from "./wait";
 
 export interface TestClient {
@@ -15,7 +15,7 @@ export interface TestClient {
 export function connectClient(
   wsUrl: string,
   name: string,
-  options: { doc?: Y.Doc } = {},
+  options: { doc?: Y.Doc; token?: string } = {},
 ): TestClient {
   const doc = options.doc ?? new Y.Doc();
   const socket = new HocuspocusProviderWebsocket({
@@ -26,7 +26,12 @@ export function connectClient(
     maxDelay: 200,
     minDelay: 50,
   });
-  const provider = new HocuspocusProvider({ websocketProvider: socket, name, document: doc });
+  const provider = new HocuspocusProvider({
+    websocketProvider: socket,
+    name,
+    document: doc,
+    token: options.token ?? null,
+  });
   provider.attach();
   return {
     doc,

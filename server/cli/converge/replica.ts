@@ -2,7 +2,7 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/pro
 import { WebSocket } from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
-import { ProviderWebSocket } from "./provider-websocket";
+import { ProviderWebSocket } from "../../clients/provider-websocket";
 import type { Rng } from "./rng";
 
 export type ClientKind = "hocuspocus" | "y-websocket";

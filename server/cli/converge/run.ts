@@ -24,6 +24,8 @@ const TICK_MS = 50;
 export async function runConvergence(
   options: ConvergeOptions,
   progress: ProgressSink,
+  /** Called with the server this run starts (none with --url), before any client connects. */
+  onManagedServer?: (server: ManagedServer) => void,
 ): Promise<ConvergeReport> {
   const managed: ManagedServer | null = options.url
     ? null
@@ -47,6 +49,7 @@ export async function runConvergence(
   const documentName = (index: number) => `converge-${options.seed}-${index % options.docs}`;
 
   try {
+    if (managed) onManagedServer?.(managed);
     for (let i = 0; i < options.clients; i++) {
       const proxy = await FaultyProxy.start({ ...target });
       const kind = options.protocols[i % options.protocols.length] ?? "hocuspocus";
@@ -224,11 +227,15 @@ export async function runConvergence(
       firstProblem: problems[0]?.message ?? null,
     };
   } finally {
-    for (const client of clients) {
-      client.replica.destroy();
-      await client.proxy.close();
+    try {
+      for (const client of clients) {
+        client.replica.destroy();
+        await client.proxy.close();
+      }
+    } finally {
+      // Ends the server's whole process group and waits until it is gone.
+      await managed?.stop();
     }
-    await managed?.stop();
   }
 }
 

@@ -1,7 +1,8 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { HocuspocusProviderWebsocket } from "@hocuspocus/provider";
 import { afterEach, describe, expect, it } from "vitest";
-import { ProviderWebSocket } from "@/server/cli/converge/provider-websocket";
+import { WebSocket } from "ws";
+import { ProviderWebSocket } from "@/server/clients/provider-websocket";
 import { waitUntil } from "../../helpers/wait";
 
 describe("ProviderWebSocket: a provider reconnecting mid-handshake", () => {
@@ -21,9 +22,16 @@ describe("ProviderWebSocket: a provider reconnecting mid-handshake", () => {
     const uncaught: unknown[] = [];
     const onUncaught = (error: unknown) => uncaught.push(error);
     process.on("uncaughtException", onUncaught);
+    const sockets: ProviderWebSocket[] = [];
+    class TrackedWebSocket extends ProviderWebSocket {
+      constructor(...args: ConstructorParameters<typeof ProviderWebSocket>) {
+        super(...args);
+        sockets.push(this);
+      }
+    }
     const provider = new HocuspocusProviderWebsocket({
       url: `ws://127.0.0.1:${port}`,
-      WebSocketPolyfill: ProviderWebSocket,
+      WebSocketPolyfill: TrackedWebSocket,
       maxAttempts: 0,
     });
     try {
@@ -31,8 +39,14 @@ describe("ProviderWebSocket: a provider reconnecting mid-handshake", () => {
       // The converge CLI's goOnline does this while a reconnection is under way.
       void provider.connect();
       await waitUntil(() => held.length === 2, "the second socket to be opening");
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // `ws` reports the aborted handshake with "error" and then "close": the first socket
+      // reaching CLOSED means the error was emitted and handled; an uncaught one stops it short.
+      await waitUntil(
+        () => sockets[0]?.readyState === WebSocket.CLOSED || uncaught.length > 0,
+        "the first socket's aborted handshake to be reported",
+      );
       expect(uncaught).toEqual([]);
+      expect(sockets[0]?.readyState).toBe(WebSocket.CLOSED);
     } finally {
       process.off("uncaughtException", onUncaught);
       provider.destroy();
