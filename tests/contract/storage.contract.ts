@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { Storage } from "@/server/storage/storage";
 import { StoreError } from "@/server/storage/store-error";
+import { waitUntil } from "../helpers/wait";
 
 export interface StorageFixture {
   storage: Storage;
@@ -51,7 +52,9 @@ export async function textOf(storage: Storage, id: string): Promise<string> {
     .toString();
 }
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+/** Waits until the clock has moved past `time`, so that the next write is stamped later. */
+const clockPast = (time: number) =>
+  waitUntil(() => Date.now() > time, "the clock to move past the last write");
 
 /** One suite every Storage (update log and document catalog) must pass. */
 export function runStorageContract(name: string, make: () => Promise<StorageFixture>): void {
@@ -225,8 +228,8 @@ export function runStorageContract(name: string, make: () => Promise<StorageFixt
       expect(a).toMatchObject({ id: "a-doc", title: "Alpha", sizeBytes: 0 });
       expect(a.updatedAt).toBe(a.createdAt);
       expect(await code(storage.catalog.create("a-doc", "again"))).toBe("exists");
-      await storage.catalog.create("b-doc", "Beta");
-      await tick();
+      const b = await storage.catalog.create("b-doc", "Beta");
+      await clockPast(b.updatedAt);
       const renamed = await storage.catalog.rename("a-doc", "Alpha 2");
       expect(renamed.title).toBe("Alpha 2");
       expect(renamed.updatedAt).toBeGreaterThan(a.updatedAt);
@@ -239,15 +242,15 @@ export function runStorageContract(name: string, make: () => Promise<StorageFixt
 
     it("moves updatedAt and sizeBytes with the log", async () => {
       const created = await storage.catalog.create("busy", "Busy");
-      await tick();
+      await clockPast(created.updatedAt);
       const update = oneInsert("hello");
       await storage.log.append("busy", update);
       const meta = await storage.catalog.get("busy");
       expect(meta?.createdAt).toBe(created.createdAt);
       expect(meta?.updatedAt).toBeGreaterThan(created.updatedAt);
       expect(meta?.sizeBytes).toBe(update.byteLength);
-      await storage.catalog.create("quiet", "Quiet");
-      await tick();
+      const quiet = await storage.catalog.create("quiet", "Quiet");
+      await clockPast(quiet.updatedAt);
       await storage.log.append("busy", oneInsert("again"));
       expect((await storage.catalog.list()).map((entry) => entry.id)).toEqual(["busy", "quiet"]);
     });

@@ -1,6 +1,7 @@
 import { access } from "node:fs/promises";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { expect } from "vitest";
+import { waitUntil } from "./wait";
 
 /** Debian's Chromium; tests never download a browser. `.ci/run` installs the package when missing. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -109,15 +110,16 @@ export async function waitForSameText(
   check: (text: string) => boolean,
   timeoutMs = 30_000,
 ): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
   let texts: string[] = [];
-  for (;;) {
+  const converged = async () => {
     texts = await Promise.all(users.map(editorText));
-    if (texts.every((text) => text === texts[0]) && check(texts[0] ?? "")) return texts[0] ?? "";
-    if (Date.now() > deadline) {
-      expect(texts, "editors did not converge").toEqual(users.map(() => texts[0]));
-      throw new Error(`editors converged on text that fails the check:\n${texts[0]}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    return texts.every((text) => text === texts[0]) && check(texts[0] ?? "");
+  };
+  try {
+    await waitUntil(converged, "every editor to show the same text", timeoutMs);
+  } catch {
+    expect(texts, "editors did not converge").toEqual(users.map(() => texts[0]));
+    throw new Error(`editors converged on text that fails the check:\n${texts[0]}`);
   }
+  return texts[0] ?? "";
 }

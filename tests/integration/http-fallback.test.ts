@@ -4,8 +4,12 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
-import { HttpSyncTransport, type HttpSyncTransportOptions } from "@/lib/http-sync-transport";
-import { type SseEvent, SseParser } from "@/lib/sse-parser";
+import {
+  HttpSyncTransport,
+  type HttpSyncTransportOptions,
+} from "@/lib/collab/http/http-sync-transport";
+import { type SseEvent, SseParser } from "@/lib/collab/http/sse-parser";
+import { Refusal } from "@/lib/protocol/refusals";
 import { connectClient, type TestClient, waitAcknowledged, waitSynced } from "../helpers/clients";
 import { type ServerProcess, spawnServer } from "../helpers/server-process";
 import { startTestServer, type TestServer } from "../helpers/tandem";
@@ -122,7 +126,7 @@ describe("HTTP fallback sync: server endpoints", () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true });
     // Acknowledged means in the store's log already.
-    const stored = await server.store.load("fb-live");
+    const stored = await server.storage.log.load("fb-live");
     const fromStore = new Y.Doc();
     for (const entry of stored?.updates ?? []) Y.applyUpdate(fromStore, entry);
     expect(fromStore.getText("text").toString()).toBe("from http from socket ");
@@ -160,7 +164,7 @@ describe("HTTP fallback sync: server endpoints", () => {
     await waitSynced(watcher);
     watcher.text.insert(0, "intact");
     await waitAcknowledged(watcher);
-    const before = await server.store.load("fb-bad");
+    const before = await server.storage.log.load("fb-bad");
 
     const cases: Array<[string, RequestInit, number, string]> = [
       [
@@ -204,7 +208,7 @@ describe("HTTP fallback sync: server endpoints", () => {
       expect(body.error.message.length).toBeGreaterThan(0);
     }
 
-    expect(await server.store.load("fb-bad")).toEqual(before);
+    expect(await server.storage.log.load("fb-bad")).toEqual(before);
     watcher.text.insert(6, "!");
     await waitAcknowledged(watcher);
     expect(watcher.provider.isSynced).toBe(true);
@@ -232,7 +236,7 @@ describe("HTTP fallback sync: server endpoints", () => {
     await events.ended;
     const last = events.events.at(-1);
     expect(last?.event).toBe("error");
-    expect(JSON.parse(last?.data ?? "{}")).toMatchObject({ code: "document-deleted" });
+    expect(JSON.parse(last?.data ?? "{}")).toMatchObject({ code: Refusal.DocumentDeleted });
 
     for (const [route, init] of [
       ["updates", { method: "POST", body: textUpdate("late") }],
@@ -242,7 +246,9 @@ describe("HTTP fallback sync: server endpoints", () => {
     ] as Array<[string, RequestInit]>) {
       const response = await fetch(docUrl("fb-new-doc", route), init);
       expect(`${route} ${response.status}`).toBe(`${route} 410`);
-      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("deleted");
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+        Refusal.DocumentDeleted,
+      );
     }
     await waitUntil(
       () => !server.hocuspocus.documents.has("fb-new-doc"),
@@ -339,11 +345,9 @@ describe("HTTP fallback sync: server endpoints", () => {
 
   it("exports metrics", async () => {
     const body = await (await fetch(`${server.url}/metrics`)).text();
-    expect(body).toContain("tandem_http_fallback_requests_total");
-    expect(body).toMatch(
-      /tandem_http_fallback_requests_total\{endpoint="updates",status="200"\} \d+/,
-    );
-    expect(body).toContain("tandem_http_fallback_streams");
+    expect(body).toContain("tandem_http_sync_requests_total");
+    expect(body).toMatch(/tandem_http_sync_requests_total\{endpoint="updates",status="200"\} \d+/);
+    expect(body).toContain("tandem_http_sync_streams");
   });
 });
 
@@ -631,9 +635,11 @@ describe("HttpSyncTransport", () => {
     });
     web.transport.start();
     await waitUntil(() => web.transport.synced, "the HTTP client to sync");
+    // Four bursts of five edits, each typed once the one before is acknowledged, so each
+    // goes out in posts of its own, queued behind a failed post and its retry.
     for (let i = 0; i < 20; i++) {
       web.text.insert(web.text.length, `${i},`);
-      if (i % 5 === 4) await new Promise((resolve) => setTimeout(resolve, 5));
+      if (i % 5 === 4) await waitHttpAcknowledged(web);
     }
     await waitHttpAcknowledged(web);
     expect(failures).toBeGreaterThan(1);
@@ -684,9 +690,9 @@ describe("HttpSyncTransport", () => {
       204,
     );
     await waitUntil(() => web.transport.refusedReason !== null, "the transport to be refused");
-    expect(web.transport.refusedReason).toBe("document-deleted");
+    expect(web.transport.refusedReason).toBe(Refusal.DocumentDeleted);
     expect(web.transport.status).toBe("disconnected");
-    expect(errors.at(-1)).toMatchObject({ code: "document-deleted", fatal: true });
+    expect(errors.at(-1)).toMatchObject({ code: Refusal.DocumentDeleted, fatal: true });
     // A later start() does not resurrect it.
     web.transport.start();
     expect(web.transport.status).toBe("disconnected");
@@ -770,7 +776,7 @@ describe("HTTP fallback sync: durability", () => {
       await waitUntil(
         async () =>
           (await (await fetch(`${server.url}/metrics`)).text()).includes(
-            "tandem_http_fallback_polls_waiting 1",
+            "tandem_http_sync_polls_waiting 1",
           ),
         "the poll to wait",
       );

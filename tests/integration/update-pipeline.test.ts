@@ -2,8 +2,11 @@ import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import { afterEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { type DocStore, StoreError } from "@/server/storage/doc-store";
-import { MemoryStore } from "@/server/storage/memory-store";
+import { Refusal } from "@/lib/protocol/refusals";
+import { createMemoryStorage } from "@/server/storage/level/memory-storage";
+import type { Storage } from "@/server/storage/storage";
+import { StoreError } from "@/server/storage/store-error";
+import type { UpdateLog } from "@/server/storage/update-log";
 import {
   connectClient,
   type TestClient,
@@ -11,22 +14,36 @@ import {
   waitConverged,
   waitSynced,
 } from "../helpers/clients";
-import { frame, frameReason, RawSocket } from "../helpers/raw-socket";
+import { frame, RawSocket } from "../helpers/raw-socket";
 import { startTestServer, type TestServer } from "../helpers/tandem";
 import { waitUntil } from "../helpers/wait";
 
-/** A store whose appends can be held back or made to fail, to watch what the server does meanwhile. */
-class GatedStore extends MemoryStore implements DocStore {
+/** Memory storage whose appends can be held back or made to fail, to watch what the server does meanwhile. */
+class GatedStore implements Storage {
   held: Array<() => void> = [];
   holding = false;
   failing = false;
   appended = 0;
+  private readonly real = createMemoryStorage();
+  readonly catalog = this.real.catalog;
+  readonly log: UpdateLog = {
+    append: async (id, update) => {
+      if (this.failing) throw new StoreError("unavailable", "disk on fire");
+      if (this.holding) await new Promise<void>((release) => this.held.push(release));
+      await this.real.log.append(id, update);
+      this.appended += 1;
+    },
+    load: (id) => this.real.log.load(id),
+    compact: (id) => this.real.log.compact(id),
+    stats: (id) => this.real.log.stats(id),
+  };
 
-  override async append(id: string, update: Uint8Array): Promise<void> {
-    if (this.failing) throw new StoreError("unavailable", "disk on fire");
-    if (this.holding) await new Promise<void>((release) => this.held.push(release));
-    await super.append(id, update);
-    this.appended += 1;
+  check(): Promise<void> {
+    return this.real.check();
+  }
+
+  close(): Promise<void> {
+    return this.real.close();
   }
 
   release(): void {
@@ -37,6 +54,7 @@ class GatedStore extends MemoryStore implements DocStore {
 
 const SYNC = 0;
 const UPDATE = 2;
+const STATELESS = 5;
 const SYNC_STATUS = 8;
 
 function updateFrame(documentName: string, update: Uint8Array): Uint8Array {
@@ -44,6 +62,72 @@ function updateFrame(documentName: string, update: Uint8Array): Uint8Array {
     encoding.writeVarUint(encoder, UPDATE);
     encoding.writeVarUint8Array(encoder, update);
   });
+}
+
+/**
+ * A raw socket on `documentName`, once the server has set its connection up.
+ * The pipeline takes a connection's frames from Hocuspocus's `connected` hook,
+ * which runs in the promise chain that adds the connection to the document:
+ * once the document counts it (seen from a timer, after that chain), frames
+ * sent on this socket go through the pipeline.
+ */
+async function openRaw(server: TestServer, documentName: string): Promise<RawSocket> {
+  const connections = () =>
+    server.hocuspocus.documents.get(documentName)?.getConnectionsCount() ?? 0;
+  const before = connections();
+  const raw = await RawSocket.open(server.wsUrl);
+  raw.authenticate(documentName);
+  await waitUntil(() => raw.frames.some((f) => f.type === 2), "authentication answer");
+  await waitUntil(() => connections() > before, "the server to set the connection up");
+  return raw;
+}
+
+let barriers = 0;
+
+/**
+ * A positive barrier for checks that something did NOT happen. Once
+ * Hocuspocus has handled every frame it was handed for `documentName`, the
+ * server sends each of its connections a stateless message, and this waits
+ * until every client and raw socket given has it. A socket is ordered, so
+ * whatever the server sent them before (an early acknowledgement, broadcast
+ * or answer) has arrived by then.
+ */
+async function serverBarrier(
+  server: TestServer,
+  documentName: string,
+  clients: TestClient[],
+  raws: RawSocket[] = [],
+): Promise<void> {
+  const document = server.hocuspocus.documents.get(documentName);
+  if (!document) throw new Error(`${documentName} is not loaded`);
+  const payload = `barrier-${++barriers}`;
+  const arrived = clients.map(() => false);
+  const listeners = clients.map((client, index) => {
+    const listener = (event: { payload: string }) => {
+      if (event.payload === payload) arrived[index] = true;
+    };
+    client.provider.on("stateless", listener);
+    return listener;
+  });
+  const rawArrived = (raw: RawSocket) =>
+    raw.frames.some(
+      (f) =>
+        f.type === STATELESS && decoding.readVarString(decoding.createDecoder(f.rest)) === payload,
+    );
+  try {
+    await Promise.all(document.getConnections().map((c) => c.waitForPendingMessages()));
+    document.flush();
+    document.broadcastStateless(payload);
+    await waitUntil(
+      () => arrived.every(Boolean) && raws.every(rawArrived),
+      "every client to receive the server's barrier",
+    );
+  } finally {
+    clients.forEach((client, index) => {
+      const listener = listeners[index];
+      if (listener) client.provider.off("stateless", listener);
+    });
+  }
 }
 
 describe("update pipeline: bursts are applied in batches, durably, in order", () => {
@@ -79,21 +163,23 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
     await waitConverged([...writers, reader]);
     expect(reader.text.length).toBe(3 * (1500 - 150) - 3 * 150);
     const stored = new Y.Doc();
-    for (const update of (await server.store.load("burst"))!.updates) Y.applyUpdate(stored, update);
+    for (const update of (await server.storage.log.load("burst"))!.updates)
+      Y.applyUpdate(stored, update);
     expect(stored.getText("text").toString()).toBe(reader.text.toString());
   });
 
   it("acknowledges and broadcasts nothing before the append is durable", async () => {
     const store = new GatedStore();
-    server = await startTestServer({}, { store });
+    server = await startTestServer({}, { storage: store });
     const writer = connect("gated");
     const reader = connect("gated");
     await Promise.all([waitSynced(writer), waitSynced(reader)]);
     store.holding = true;
     for (let n = 0; n < 50; n++) writer.text.insert(n, "x");
-    await waitUntil(() => store.held.length > 0, "appends to reach the store");
-    // Give the server every chance to act early: acks and broadcasts would arrive by now.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitUntil(() => store.held.length === 50, "every append to reach the store");
+    // Every update has reached the server; acks and broadcasts sent early would arrive
+    // before anything the server sends after this.
+    await serverBarrier(server, "gated", [writer, reader]);
     expect(writer.provider.unsyncedChanges).toBe(50);
     expect(reader.text.length).toBe(0);
     expect(server.hocuspocus.documents.get("gated")?.getText("text").length).toBe(0);
@@ -112,7 +198,7 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
 
   it("still applies and relays an update whose sender left before it was durable", async () => {
     const store = new GatedStore();
-    server = await startTestServer({}, { store });
+    server = await startTestServer({}, { storage: store });
     const leaving = connect("left");
     const reader = connect("left");
     await Promise.all([waitSynced(leaving), waitSynced(reader)]);
@@ -136,20 +222,18 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
 
   it("closes the connection on a failed append, applies nothing, and takes the edit when resent", async () => {
     const store = new GatedStore();
-    server = await startTestServer({}, { store });
+    server = await startTestServer({}, { storage: store });
     const writer = connect("failing");
     const reader = connect("failing");
     await Promise.all([waitSynced(writer), waitSynced(reader)]);
     store.failing = true;
-    const raw = await RawSocket.open(server.wsUrl);
-    raw.authenticate("failing");
-    await waitUntil(() => raw.frames.some((f) => f.type === 2), "authentication answer");
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const raw = await openRaw(server, "failing");
     const source = new Y.Doc();
     source.getText("text").insert(0, "kept by the client");
     raw.send(updateFrame("failing", Y.encodeStateAsUpdate(source)));
-    await waitUntil(() => raw.frames.some((f) => f.type === 7), "the connection to be closed");
-    expect(frameReason(raw.frames.find((f) => f.type === 7)!)).toBe("storage-unavailable");
+    // A retryable refusal closes the whole socket, with the refusal as its reason.
+    await waitUntil(() => raw.closed !== null, "the connection to be closed");
+    expect(raw.closed?.reason).toBe(Refusal.StorageUnavailable);
     expect(raw.frames.some((f) => f.type === SYNC_STATUS)).toBe(false);
     expect(reader.text.length).toBe(0);
     expect(server.hocuspocus.documents.get("failing")?.getText("text").length).toBe(0);
@@ -165,16 +249,14 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
 
   it("keeps a connection's order across updates and frames Hocuspocus handles", async () => {
     const store = new GatedStore();
-    server = await startTestServer({}, { store });
-    const raw = await RawSocket.open(server.wsUrl);
-    raw.authenticate("ordered");
-    await waitUntil(() => raw.frames.some((f) => f.type === 2), "authentication answer");
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    server = await startTestServer({}, { storage: store });
+    const raw = await openRaw(server, "ordered");
     const source = new Y.Doc();
     const updates: Uint8Array[] = [];
     source.on("update", (update: Uint8Array) => updates.push(update));
     source.getText("text").insert(0, "A");
     source.getText("text").insert(1, "B");
+    source.getText("text").insert(2, "C");
     // Hold the appends so the step-1 request queues behind updates that are not durable yet.
     store.holding = true;
     raw.send(updateFrame("ordered", updates[0]!));
@@ -186,8 +268,11 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
         encoding.writeVarUint8Array(encoder, Y.encodeStateVector(new Y.Doc()));
       }),
     );
-    await waitUntil(() => store.held.length > 0, "the first append to reach the store");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A later update: once its append reaches the store, the server has the step-1 request
+    // sent before it; an answer given early would arrive before the barrier.
+    raw.send(updateFrame("ordered", updates[2]!));
+    await waitUntil(() => store.held.length === 3, "every append to reach the store");
+    await serverBarrier(server, "ordered", [], [raw]);
     expect(raw.frames.some((f) => (f.type === SYNC || f.type === 4) && f.rest[0] === 1)).toBe(
       false,
     );
@@ -196,15 +281,19 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
       () => raw.frames.some((f) => (f.type === SYNC || f.type === 4) && f.rest[0] === 1),
       "the answer to step 1",
     );
-    const answer = raw.frames.find((f) => (f.type === SYNC || f.type === 4) && f.rest[0] === 1)!;
+    const answerAt = raw.frames.findIndex(
+      (f) => (f.type === SYNC || f.type === 4) && f.rest[0] === 1,
+    );
+    const answer = raw.frames[answerAt]!;
     const replica = new Y.Doc();
     Y.applyUpdate(
       replica,
       decoding.readVarUint8Array(decoding.createDecoder(answer.rest.subarray(1))),
     );
-    // Step 1 came after both updates, so its answer holds both, and both were acknowledged first.
+    // Step 1 came after the first two updates and before the third, so its answer holds
+    // exactly those two, and both were acknowledged before it.
     expect(replica.getText("text").toString()).toBe("AB");
-    const acks = raw.frames.filter((f) => f.type === SYNC_STATUS).length;
+    const acks = raw.frames.slice(0, answerAt).filter((f) => f.type === SYNC_STATUS).length;
     expect(acks).toBe(2);
     raw.close();
   });
@@ -213,10 +302,7 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
     server = await startTestServer();
     const reader = connect("echo");
     await waitSynced(reader);
-    const raw = await RawSocket.open(server.wsUrl);
-    raw.authenticate("echo");
-    await waitUntil(() => raw.frames.some((f) => f.type === 2), "authentication answer");
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const raw = await openRaw(server, "echo");
     const source = new Y.Doc();
     const updates: Uint8Array[] = [];
     source.on("update", (update: Uint8Array) => updates.push(update));
@@ -244,10 +330,7 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
     const dependent = Y.encodeStateAsUpdate(second, vector);
 
     // A sends an update that depends on content the server does not have yet.
-    const early = await RawSocket.open(server.wsUrl);
-    early.authenticate("pending");
-    await waitUntil(() => early.frames.some((f) => f.type === 2), "authentication answer");
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const early = await openRaw(server, "pending");
     early.send(updateFrame("pending", dependent));
     await waitUntil(
       () => early.frames.some((f) => f.type === SYNC_STATUS),
