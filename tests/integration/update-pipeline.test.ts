@@ -2,6 +2,7 @@ import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import { afterEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { MessageType, SyncStep } from "@/lib/protocol/message-types";
 import { Refusal } from "@/lib/protocol/refusals";
 import { createMemoryStorage } from "@/server/storage/level/memory-storage";
 import type { Storage } from "@/server/storage/storage";
@@ -52,10 +53,13 @@ class GatedStore implements Storage {
   }
 }
 
-const SYNC = 0;
-const UPDATE = 2;
-const STATELESS = 5;
-const SYNC_STATUS = 8;
+const {
+  Sync: SYNC,
+  SyncReply: SYNC_REPLY,
+  Stateless: STATELESS,
+  SyncStatus: SYNC_STATUS,
+} = MessageType;
+const UPDATE = SyncStep.Update;
 
 function updateFrame(documentName: string, update: Uint8Array): Uint8Array {
   return frame(documentName, SYNC, (encoder) => {
@@ -77,7 +81,10 @@ async function openRaw(server: TestServer, documentName: string): Promise<RawSoc
   const before = connections();
   const raw = await RawSocket.open(server.wsUrl);
   raw.authenticate(documentName);
-  await waitUntil(() => raw.frames.some((f) => f.type === 2), "authentication answer");
+  await waitUntil(
+    () => raw.frames.some((f) => f.type === MessageType.Auth),
+    "authentication answer",
+  );
   await waitUntil(() => connections() > before, "the server to set the connection up");
   return raw;
 }
@@ -260,11 +267,11 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
     // Hold the appends so the step-1 request queues behind updates that are not durable yet.
     store.holding = true;
     raw.send(updateFrame("ordered", updates[0]!));
-    raw.send(frame("ordered", 3, () => {})); // query awareness: Hocuspocus's own path
+    raw.send(frame("ordered", MessageType.QueryAwareness, () => {})); // Hocuspocus's own path
     raw.send(updateFrame("ordered", updates[1]!));
     raw.send(
       frame("ordered", SYNC, (encoder) => {
-        encoding.writeVarUint(encoder, 0); // step 1 with an empty state vector
+        encoding.writeVarUint(encoder, SyncStep.Step1); // with an empty state vector
         encoding.writeVarUint8Array(encoder, Y.encodeStateVector(new Y.Doc()));
       }),
     );
@@ -273,16 +280,21 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
     raw.send(updateFrame("ordered", updates[2]!));
     await waitUntil(() => store.held.length === 3, "every append to reach the store");
     await serverBarrier(server, "ordered", [], [raw]);
-    expect(raw.frames.some((f) => (f.type === SYNC || f.type === 4) && f.rest[0] === 1)).toBe(
-      false,
-    );
+    expect(
+      raw.frames.some(
+        (f) => (f.type === SYNC || f.type === SYNC_REPLY) && f.rest[0] === SyncStep.Step2,
+      ),
+    ).toBe(false);
     store.release();
     await waitUntil(
-      () => raw.frames.some((f) => (f.type === SYNC || f.type === 4) && f.rest[0] === 1),
+      () =>
+        raw.frames.some(
+          (f) => (f.type === SYNC || f.type === SYNC_REPLY) && f.rest[0] === SyncStep.Step2,
+        ),
       "the answer to step 1",
     );
     const answerAt = raw.frames.findIndex(
-      (f) => (f.type === SYNC || f.type === 4) && f.rest[0] === 1,
+      (f) => (f.type === SYNC || f.type === SYNC_REPLY) && f.rest[0] === SyncStep.Step2,
     );
     const answer = raw.frames[answerAt]!;
     const replica = new Y.Doc();

@@ -1,4 +1,5 @@
 import { deletedError, notFoundError, StoreError } from "../store-error";
+import type { CommittedState } from "./committed-state";
 import { countData } from "./data";
 import {
   type LevelDatabase,
@@ -34,7 +35,7 @@ export async function commitGroup(
     for (const request of requests) request.reject(failed);
     return;
   }
-  const group = new GroupCommit(requests);
+  const group = new GroupCommit(requests, shared.committed);
   try {
     await group.read(shared.db);
   } catch (error) {
@@ -46,9 +47,11 @@ export async function commitGroup(
   try {
     if (operations.length > 0) await shared.write(operations, sync);
   } catch (error) {
+    group.forgetCommitted();
     group.settle(error);
     return;
   }
+  group.rememberCommitted();
   group.settle(null);
 }
 
@@ -58,7 +61,10 @@ class GroupCommit {
   /** Accepted catalog requests and deletes, settled once the batch is written. */
   private readonly accepted: Array<{ resolve(): void; reject(error: unknown): void }> = [];
 
-  constructor(private readonly requests: readonly CommitRequest[]) {}
+  constructor(
+    private readonly requests: readonly CommitRequest[],
+    private readonly committed: CommittedState,
+  ) {}
 
   async read(db: LevelDatabase): Promise<void> {
     const compactions: CompactRequest[] = [];
@@ -72,18 +78,32 @@ class GroupCommit {
       if (request.kind === "delete") doc.hasDelete = true;
       if (request.kind !== "append" && request.kind !== "compact") doc.readsCatalog = true;
     }
-    const keys: string[] = [];
+    // Documents the last commits left in a known state need no read (the usual commit:
+    // appends to documents being edited); catalog requests always read the catalog.
+    const unknown: DocInCommit[] = [];
     for (const doc of this.docs.values()) {
+      const known = doc.readsCatalog ? undefined : this.committed.get(doc.id);
+      if (known) {
+        doc.deleted = known.deleted;
+        doc.storedActivity = known.activity;
+      } else {
+        unknown.push(doc);
+      }
+    }
+    const keys: string[] = [];
+    for (const doc of unknown) {
       keys.push(tombstoneKey(doc.id), activityKey(doc.id));
       if (doc.readsCatalog) keys.push(catalogKey(doc.id));
     }
-    const values = await db.getMany(keys);
+    const values = keys.length > 0 ? await db.getMany(keys) : [];
     let at = 0;
-    const counting: Promise<void>[] = [];
-    for (const doc of this.docs.values()) {
+    for (const doc of unknown) {
       doc.deleted = values[at++] !== undefined;
       doc.storedActivity = parseActivity(values[at++]);
       if (doc.readsCatalog) doc.catalogBytes = values[at++];
+    }
+    const counting: Promise<void>[] = [];
+    for (const doc of this.docs.values()) {
       if (doc.needsCount) {
         counting.push(
           countData(db, doc.id).then((count) => {
@@ -144,6 +164,21 @@ class GroupCommit {
       }
     }
     return operations;
+  }
+
+  /** After the batch is written: what it left of each document is what the database holds. */
+  rememberCommitted(): void {
+    for (const doc of this.docs.values()) {
+      this.committed.set(doc.id, {
+        deleted: doc.deleted,
+        activity: doc.deleted ? null : (doc.activity ?? doc.storedActivity),
+      });
+    }
+  }
+
+  /** After a failed batch nothing is known of its documents any more. */
+  forgetCommitted(): void {
+    for (const doc of this.docs.values()) this.committed.forget(doc.id);
   }
 
   /** Resolves what was accepted, or rejects it with the write's failure. */

@@ -1,5 +1,6 @@
 import type { AbstractLevel } from "abstract-level";
 import { StoreError } from "../store-error";
+import { CommittedState } from "./committed-state";
 import { CHECK_KEY } from "./keys";
 import { encodeJson } from "./records";
 
@@ -37,6 +38,8 @@ export class SharedDatabase {
     return shared;
   }
 
+  /** Tombstones and activity as the last commits left them (see CommittedState). */
+  readonly committed = new CommittedState();
   private tail: Promise<unknown> = Promise.resolve();
   private failure: unknown = null;
   private checking: Promise<void> | null = null;

@@ -31,8 +31,9 @@ export class GroupCommitWriter {
 
   /** Resolves once `update` (copied: callers reuse buffers) is durable. */
   append(id: string, update: Uint8Array): Promise<void> {
-    // A copy as a plain Uint8Array: Buffer#slice would share the caller's memory.
-    const copy = new Uint8Array(update);
+    // A copy (callers reuse buffers; Buffer#slice would share their memory), from Node's
+    // buffer pool: one small allocation per update otherwise shows up in GC on the hot path.
+    const copy = Buffer.from(update);
     return new Promise<void>((resolve, reject) => {
       this.submit({ kind: "append", id, update: copy, resolve, reject });
     });
