@@ -1,4 +1,5 @@
 import * as Y from "yjs";
+import { replayUpdates } from "../../lib/documents/replay";
 import { isEmptyUpdate } from "../../lib/protocol/frames";
 import { Refused } from "../../lib/protocol/refusals";
 import { errorMessage, type Logger } from "../log";
@@ -70,13 +71,7 @@ export class Ingest {
    * transaction: one broadcast frame and one `update` event for all of them.
    */
   apply(document: Y.Doc, updates: readonly Uint8Array[], origin: SyncOrigin): void {
-    Y.transact(
-      document,
-      () => {
-        for (const update of updates) Y.applyUpdate(document, update, origin);
-      },
-      origin,
-    );
+    replayUpdates(document, updates, origin);
   }
 
   /** Persists, then applies: for transports that hold the live document (HTTP, later imports). */
