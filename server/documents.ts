@@ -6,6 +6,7 @@ import { DEFAULT_TITLE, normalizeTitle } from "../lib/documents/title";
 import { YJS_META_MAP } from "../lib/editor-extensions";
 import { Refused } from "../lib/protocol/refusals";
 import type { DocCatalog, DocMeta } from "./storage/doc-catalog";
+import { StoreError } from "./storage/store-error";
 import type { UpdateLog } from "./storage/update-log";
 import type { Ingest } from "./sync/ingest";
 import { STORAGE_ORIGIN } from "./sync/origins";
@@ -76,7 +77,16 @@ export class DocumentService {
     for (const listener of this.deleteListeners) listener(id);
   }
 
-  /** Transports outside Hocuspocus (the HTTP fallback) drop their streams on delete through this. */
+  /** For a principal admitted to write `id`: see ensureCatalogEntry. */
+  async ensureExists(id: string): Promise<void> {
+    try {
+      await ensureCatalogEntry(this.options.catalog, id);
+    } catch (error) {
+      throw refusalFor(error);
+    }
+  }
+
+  /** Transports outside Hocuspocus (the HTTP sync) drop their streams on delete through this. */
   onDelete(listener: (id: string) => void): () => void {
     this.deleteListeners.add(listener);
     return () => this.deleteListeners.delete(listener);
@@ -136,6 +146,18 @@ export class DocumentService {
       connection.close({ code: refusal.code, reason: refusal.reason });
     }
   }
+}
+
+/**
+ * A writer opening an id nobody has used creates the document, titled by the
+ * title rule's default, as Yjs servers do for any room. Readers create
+ * nothing: they see an empty document until a writer writes.
+ */
+export async function ensureCatalogEntry(catalog: DocCatalog, id: string): Promise<void> {
+  if ((await catalog.get(id)) !== null) return;
+  await catalog.create(id, DEFAULT_TITLE).catch((error: unknown) => {
+    if (!(error instanceof StoreError && error.code === "exists")) throw error;
+  });
 }
 
 /** Storage keeps titles as given; an unreadable record's empty title reads as the default. */

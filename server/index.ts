@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { Hocuspocus } from "@hocuspocus/server";
-import { CloseCode } from "../lib/protocol/refusals";
+import { CloseCode, Refusal } from "../lib/protocol/refusals";
 import { AccessGate } from "./access/gate";
 import { OpenPolicy } from "./access/open-policy";
 import type { AccessPolicy } from "./access/policy";
@@ -66,6 +66,8 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
   const { config, log } = options;
   const storage = options.storage ?? (await openStorage(config));
   const storageHealth = new StorageHealth({ check: () => storage.check(), log });
+  // Any failed write counts, not only appends: a compaction or a rename may hit a full disk first.
+  storage.onWriteFailure((error) => storageHealth.reportFailure(error));
   const ingest = new Ingest({ log: storage.log, health: storageHealth, logger: log });
   const gate = new AccessGate(options.policy ?? new OpenPolicy(), storage.catalog, log);
   const pipeline = new UpdatePipeline({ ingest, log });
@@ -77,7 +79,7 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
     // event-loop turn with Y.mergeUpdates, which dominates CPU when one client types fast.
     flushDelay: false,
     extensions: [
-      new AccessExtension(gate),
+      new AccessExtension(gate, storage.catalog),
       new DocumentStorage({
         log: storage.log,
         catalog: storage.catalog,
@@ -228,7 +230,7 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
       [
         "close sockets",
         async () => {
-          collab.closeAll(CloseCode.GoingAway, "server shutting down");
+          collab.closeAll(CloseCode.GoingAway, Refusal.ShuttingDown);
           // HTTP event streams hold their documents loaded; end them so documents can unload.
           await httpSync.close();
           hocuspocus.flushPendingStores();

@@ -12,6 +12,7 @@ import { type Identity, loadIdentity, saveIdentity } from "@/lib/collab/identity
 import { CollabSession } from "@/lib/collab/session";
 import { useCollabSession, useSessionSnapshot } from "@/lib/collab/use-collab-session";
 import { editorExtensions, YJS_FRAGMENT } from "@/lib/editor-extensions";
+import { Refusal } from "@/lib/protocol/refusals";
 import { ConnectionStatus } from "./connection-status";
 import { IdentityMenu } from "./identity-menu";
 import { PresenceBar } from "./presence-bar";
@@ -61,7 +62,7 @@ const LinkShortcut = Extension.create({
 });
 
 const REFUSALS: Record<string, string> = {
-  "document-deleted": "This document was deleted. Your copy is read-only.",
+  [Refusal.DocumentDeleted]: "This document was deleted. Your copy is read-only.",
 };
 
 export function DocumentEditor({ docId, title, initialHtml, initialState }: DocumentEditorProps) {

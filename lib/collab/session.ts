@@ -10,6 +10,7 @@ import { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
 import { DEFAULT_TITLE, normalizeTitle } from "../documents/title";
 import { YJS_META_MAP } from "../editor-extensions";
+import { Refusal } from "../protocol/refusals";
 import type { Identity } from "./identity";
 
 /**
@@ -264,7 +265,7 @@ export class CollabSession {
     clearTimeout(this.fallbackTimer);
     this.socket.disconnect();
     // A deleted document must not come back from this browser's offline copy.
-    if (this.refusedReason === "document-deleted") void this.offline?.clearData();
+    if (this.refusedReason === Refusal.DocumentDeleted) void this.offline?.clearData();
     this.refresh();
   }
 

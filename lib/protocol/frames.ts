@@ -54,12 +54,6 @@ export function readClientFrame(frame: Uint8Array): ClientFrame {
   }
 }
 
-/** The document name an address refers to (Hocuspocus may append a `\0`-separated session). */
-export function documentNameOf(address: string): string {
-  const separator = address.indexOf("\0");
-  return separator === -1 ? address : address.slice(0, separator);
-}
-
 /**
  * Where a server frame's type sits, after the address. Every frame a server
  * sends passes here: addresses under 128 bytes need no decoder.

@@ -14,7 +14,6 @@ export type RequestErrorCode =
   | "invalid-body"
   | "invalid-query"
   | "invalid-state-vector"
-  | "document-exists"
   | "internal";
 
 export type HttpErrorCode = RefusalCode | RequestErrorCode;

@@ -9,11 +9,15 @@ export const Refusal = {
   /** No such document (HTTP reads of metadata; sockets create unknown documents). */
   DocumentNotFound: "document-not-found",
   InvalidDocumentId: "invalid-document-id",
+  /** A create named an id that is taken. */
+  DocumentExists: "document-exists",
   /** The document could not be loaded from storage right now; retry. */
   DocumentLoadFailed: "document-load-failed",
   /** Storage cannot make writes durable right now; nothing was acknowledged; retry. */
   StorageUnavailable: "storage-unavailable",
   ShuttingDown: "shutting-down",
+  /** The server could not decide right now (a check it needs failed); retry. */
+  ServerUnavailable: "server-unavailable",
   /** The principal may not read this document. */
   Forbidden: "forbidden",
   /** The principal may read but not write this document. */
@@ -56,9 +60,11 @@ const RULES: Record<RefusalCode, RefusalRule> = {
   "document-deleted": { status: 410, close: CloseCode.Gone, retryable: false },
   "document-not-found": { status: 404, close: CloseCode.Gone, retryable: false },
   "invalid-document-id": { status: 400, close: CloseCode.Forbidden, retryable: false },
+  "document-exists": { status: 409, close: CloseCode.Forbidden, retryable: false },
   "document-load-failed": { status: 503, close: CloseCode.TryAgainLater, retryable: true },
   "storage-unavailable": { status: 503, close: CloseCode.ServerError, retryable: true },
   "shutting-down": { status: 503, close: CloseCode.TryAgainLater, retryable: true },
+  "server-unavailable": { status: 503, close: CloseCode.TryAgainLater, retryable: true },
   forbidden: { status: 403, close: CloseCode.Forbidden, retryable: false },
   "read-only": { status: 403, close: CloseCode.Forbidden, retryable: false },
   "malformed-message": { status: 400, close: CloseCode.BadRequest, retryable: false },

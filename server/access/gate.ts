@@ -1,7 +1,8 @@
 import { DOC_ID_RULE, isValidDocId } from "../../lib/doc-id";
 import { Refused } from "../../lib/protocol/refusals";
-import type { Logger } from "../log";
+import { errorMessage, type Logger } from "../log";
 import type { DocCatalog } from "../storage/doc-catalog";
+import { refusalForStoreError } from "../sync/store-refusals";
 import type { AccessPolicy, Permission } from "./policy";
 import type { Credentials, Principal } from "./principal";
 
@@ -40,7 +41,7 @@ export class AccessGate {
   /** Who presents these credentials; for requests that name no document (the list). */
   async identify(credentials: Credentials): Promise<Principal> {
     if (this.closing) throw new Refused("shutting-down", "the server is shutting down");
-    return this.policy.authenticate(credentials);
+    return this.asRefusal(() => this.policy.authenticate(credentials));
   }
 
   /** Admits `credentials` to `docId` for at least `need`, or throws Refused. */
@@ -53,8 +54,8 @@ export class AccessGate {
       );
       throw new Refused("invalid-document-id", `document id must be ${DOC_ID_RULE}`);
     }
-    const principal = await this.policy.authenticate(credentials);
-    const permission = await this.policy.permission(principal, docId);
+    const principal = await this.asRefusal(() => this.policy.authenticate(credentials));
+    const permission = await this.asRefusal(() => this.policy.permission(principal, docId));
     if (permission === null) {
       this.log.info({ component: "access", docId, principal: principal.id }, "refused: no access");
       throw new Refused("forbidden", `no access to document ${docId}`);
@@ -62,11 +63,32 @@ export class AccessGate {
     if (need === "write" && permission === "read") {
       throw new Refused("read-only", `document ${docId} is read-only for you`);
     }
-    if (await this.catalog.isDeleted(docId)) {
+    if (await this.asRefusal(() => this.catalog.isDeleted(docId))) {
       this.log.info({ component: "access", docId }, "refused a deleted document");
       throw new Refused("document-deleted", `document ${docId} was deleted`);
     }
     return { principal, permission };
+  }
+
+  /**
+   * A failure to decide (storage cannot be read, a policy's key service is
+   * down) is a retryable refusal, never a final one: a client refused for
+   * good would drop its unsent edits' chance to sync.
+   */
+  private async asRefusal<T>(decide: () => Promise<T>): Promise<T> {
+    try {
+      return await decide();
+    } catch (error) {
+      if (error instanceof Refused) throw error;
+      this.log.warn(
+        { component: "access", err: errorMessage(error) },
+        "could not decide on access; the client is asked to retry",
+      );
+      throw (
+        refusalForStoreError(error) ??
+        new Refused("server-unavailable", `cannot decide on access now: ${errorMessage(error)}`)
+      );
+    }
   }
 
   /** The documents of `all` the principal may read. */

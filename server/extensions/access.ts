@@ -1,5 +1,8 @@
 import type { Extension, onAuthenticatePayload } from "@hocuspocus/server";
 import type { AccessGate, Admission } from "../access/gate";
+import { ensureCatalogEntry } from "../documents";
+import type { DocCatalog } from "../storage/doc-catalog";
+import { refusalForStoreError } from "../sync/store-refusals";
 
 /** What a socket connection carries in its Hocuspocus context once admitted. */
 export interface AccessContext {
@@ -18,7 +21,10 @@ export class AccessExtension implements Extension {
   // Before anything loads or touches the document.
   readonly priority = 1100;
 
-  constructor(private readonly gate: AccessGate) {}
+  constructor(
+    private readonly gate: AccessGate,
+    private readonly catalog: DocCatalog,
+  ) {}
 
   async onAuthenticate({
     token,
@@ -27,6 +33,11 @@ export class AccessExtension implements Extension {
   }: onAuthenticatePayload): Promise<AccessContext> {
     const admission = await this.gate.admit({ token: token || null }, documentName, "read");
     connectionConfig.readOnly = admission.permission === "read";
+    if (!connectionConfig.readOnly) {
+      await ensureCatalogEntry(this.catalog, documentName).catch((error: unknown) => {
+        throw refusalForStoreError(error) ?? error;
+      });
+    }
     return { admission };
   }
 }

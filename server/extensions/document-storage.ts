@@ -7,7 +7,7 @@ import type {
   onStoreDocumentPayload,
 } from "@hocuspocus/server";
 import { replayUpdates } from "../../lib/documents/replay";
-import { DEFAULT_TITLE, normalizeTitle } from "../../lib/documents/title";
+import { normalizeTitle } from "../../lib/documents/title";
 import { YJS_META_MAP } from "../../lib/editor-extensions";
 import { Refused } from "../../lib/protocol/refusals";
 import { errorMessage, type Logger } from "../log";
@@ -29,11 +29,12 @@ export interface DocumentStorageOptions {
 }
 
 /**
- * Connects live documents to storage: loads a document from its update log
- * (creating its catalog entry on first use, as Yjs servers do), keeps the
- * catalog's title in step with the document's `meta.title`, and compacts the
- * log when it has grown and when the document unloads. It appends nothing
- * itself: updates are made durable by the Ingest before they are applied.
+ * Connects live documents to storage: loads a document from its update log,
+ * keeps the catalog's title in step with the document's `meta.title`, and
+ * compacts the log when it has grown and when the document unloads. It
+ * appends nothing itself: updates are made durable by the Ingest before they
+ * are applied. (Catalog entries are created when a writer is admitted to a
+ * new id: server/documents.ts `ensureCatalogEntry`.)
  */
 export class DocumentStorage implements Extension {
   readonly extensionName = "tandem-document-storage";
@@ -44,14 +45,8 @@ export class DocumentStorage implements Extension {
   constructor(private readonly options: DocumentStorageOptions) {}
 
   async onLoadDocument({ documentName, document }: onLoadDocumentPayload): Promise<void> {
-    const { log, catalog, logger } = this.options;
+    const { log, logger } = this.options;
     try {
-      if ((await catalog.get(documentName)) === null) {
-        // A connection to a valid, never-seen id creates the document.
-        await catalog.create(documentName, DEFAULT_TITLE).catch((error: unknown) => {
-          if (!(error instanceof StoreError && error.code === "exists")) throw error;
-        });
-      }
       const stored = await log.load(documentName);
       if (stored === null) return;
       const skipped = replayUpdates(document, stored.updates, STORAGE_ORIGIN, (error) => {
@@ -101,8 +96,9 @@ export class DocumentStorage implements Extension {
   /**
    * Every way in appends before it applies, so a change lands here already
    * durable. One that came around the ingest path (a Hocuspocus direct
-   * connection's `transact`, say) is appended now rather than lost, and logged
-   * so the path can be fixed.
+   * connection's `transact`, say) is appended now (if storage can write;
+   * else it is only in memory and in the clients that received it), and
+   * logged so the path can be fixed.
    */
   async onChange({ documentName, update, transactionOrigin }: onChangePayload): Promise<void> {
     if (originKind(transactionOrigin) !== "unknown") return;
@@ -131,7 +127,8 @@ export class DocumentStorage implements Extension {
 
   /** Folds the log into the snapshot; failures are logged and leave the log untouched. */
   async compact(documentName: string): Promise<void> {
-    if (this.compacting.has(documentName)) return;
+    // While storage fails, a compaction would read and merge the whole log only to fail.
+    if (this.compacting.has(documentName) || !this.options.ingest.writable) return;
     this.compacting.add(documentName);
     try {
       const result = await this.options.log.compact(documentName);

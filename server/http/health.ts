@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { Refusal } from "../../lib/protocol/refusals";
 import { sendJson } from "./http-kit";
 import type { Router } from "./router";
 
@@ -52,7 +53,8 @@ export function addHealthRoutes(router: Router, source: HealthSource): Registry 
     .add("GET", "/readyz", ({ res }) => {
       const storage = source.storage();
       if (!source.isReady()) sendJson(res, 503, { status: "not-ready" });
-      else if (!storage.writable) sendJson(res, 503, { status: "storage-unavailable", storage });
+      else if (!storage.writable)
+        sendJson(res, 503, { status: Refusal.StorageUnavailable, storage });
       else sendJson(res, 200, { status: "ready" });
     })
     .add("GET", "/metrics", async ({ res }) => {

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { HttpErrorBody, HttpErrorCode } from "../../lib/protocol/http-errors";
 import { Refused } from "../../lib/protocol/refusals";
-import { StoreError } from "../storage/store-error";
 import { refusalForStoreError } from "../sync/store-refusals";
 
 /** An expected HTTP failure; the boundary turns it into `{ error: { code, message } }`. */
@@ -38,9 +37,6 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof Refused) return new HttpError(error.status, error.reason, error.message);
   const refused = refusalForStoreError(error);
   if (refused) return new HttpError(refused.status, refused.reason, refused.message);
-  if (error instanceof StoreError && error.code === "exists") {
-    return new HttpError(409, "document-exists", error.message);
-  }
   return new HttpError(500, "internal", "internal server error");
 }
 

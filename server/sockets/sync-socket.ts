@@ -82,7 +82,7 @@ export class SyncSocket {
     ws.on("message", (data: RawData, isBinary: boolean) => {
       if (!isBinary) {
         log.warn({ component: "sync-socket" }, "closed a socket that sent a text frame");
-        ws.close(CloseCode.UnsupportedData, "binary frames only");
+        ws.close(CloseCode.UnsupportedData, Refusal.MalformedMessage);
         return;
       }
       let frame: Uint8Array;

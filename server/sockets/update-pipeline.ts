@@ -46,6 +46,11 @@ interface Lane {
   waiting: boolean;
   drainScheduled: boolean;
   closed: boolean;
+  /**
+   * An invalid update is queued: nothing after it is appended (it would be
+   * durable but never applied, since the connection closes at the invalid one).
+   */
+  refused: boolean;
 }
 
 /**
@@ -93,6 +98,7 @@ export class UpdatePipeline implements Extension {
       waiting: false,
       drainScheduled: false,
       closed: false,
+      refused: false,
     };
     lanes.set(address, lane);
     // Frames that reached Hocuspocus before this hook ran are handled first.
@@ -121,11 +127,25 @@ export class UpdatePipeline implements Extension {
     if (parsed === null) return false;
     const lane = lanes.get(parsed.address);
     if (!lane || lane.closed) return false;
+    // Taken and dropped: the connection closes once the invalid update before it is reached.
+    if (lane.refused) return true;
     const update = lane.connection.readOnly ? null : parsed.update;
     const entry: Entry = { frame, update, forward, state: update ? "pending" : "durable" };
     lane.queue.push(entry);
     if (update) {
-      this.options.ingest.persist(lane.connection.document.name, update).then(
+      const { ingest } = this.options;
+      const documentName = lane.connection.document.name;
+      try {
+        // Validated here, synchronously, so nothing after an invalid update is appended.
+        ingest.validate(documentName, update);
+      } catch (error) {
+        entry.state = "failed";
+        entry.error = error;
+        lane.refused = true;
+        this.scheduleDrain(lane);
+        return true;
+      }
+      ingest.append(documentName, update).then(
         () => {
           entry.state = "durable";
           this.scheduleDrain(lane);

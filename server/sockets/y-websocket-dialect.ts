@@ -85,7 +85,9 @@ function translatingSocket(ws: WebSocket, log: Logger): WebSocketLike {
       ) {
         refuse(ws, decoding.readVarString(decoder), log);
       } else if (type === MessageType.Close) {
-        ws.close(CloseCode.Forbidden, decoding.readVarString(decoder));
+        // Hocuspocus closed this document for a refusal (an invalid update, say): its own code.
+        const reason = decoding.readVarString(decoder);
+        ws.close(isRefusalCode(reason) ? refusalRule(reason).close : CloseCode.Forbidden, reason);
       }
       // Authenticated, sync-status and stateless frames have no y-websocket equivalent.
     },

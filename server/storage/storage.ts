@@ -12,6 +12,8 @@ export interface Storage {
    * Rejects while the backend cannot write.
    */
   check(): Promise<void>;
+  /** Hears of every write the backend failed to make durable (appends, catalog changes, compactions). */
+  onWriteFailure(listener: (error: unknown) => void): () => void;
   /** Waits for pending writes, then releases the backend. Idempotent. */
   close(): Promise<void>;
 }

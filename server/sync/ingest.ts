@@ -17,27 +17,30 @@ export interface IngestOptions {
 
 /**
  * The one way in for document updates. Every update from outside the process
- * (either socket dialect through the update pipeline or Hocuspocus's own
- * path, an HTTP POST, later imports and peers) is validated, appended durably
- * and then applied with a typed origin (./origins.ts); changes the server
- * makes itself go through `change`. Nothing else appends to the update log,
- * so an update that storage loaded or a peer relayed is never stored twice.
+ * (either socket dialect, through the update pipeline or Hocuspocus's own
+ * path; an HTTP POST; later imports) is validated, appended durably and then
+ * applied with a typed origin (./origins.ts); changes the server makes itself
+ * go through `change`. Nothing else appends to the update log: updates that
+ * storage loaded or a peer instance relayed (it stored them) are applied with
+ * their own origins and never stored twice.
  *
  * Durability rule: nothing is applied (so broadcast) or acknowledged before
- * its append resolved; only server-side changes are applied first, and their
- * callers answer once `change` resolved.
+ * its append resolved.
  */
 export class Ingest {
   constructor(private readonly options: IngestOptions) {}
 
+  /** False while storage cannot make writes durable: every append is refused at once. */
+  get writable(): boolean {
+    return this.options.health.writable;
+  }
+
   /**
    * Validates one update and appends it durably. Rejects with a Refused
    * (invalid-update, document-deleted, storage-unavailable) that the sender's
-   * transport turns into its close or HTTP error. An empty update resolves
-   * at once: there is nothing to store.
+   * transport turns into its close or HTTP error.
    */
   async persist(documentName: string, update: Uint8Array): Promise<void> {
-    if (isEmptyUpdate(update)) return;
     this.validate(documentName, update);
     await this.append(documentName, update);
   }
@@ -67,50 +70,11 @@ export class Ingest {
   }
 
   /**
-   * Applies updates that are already durable to a live document, in one
-   * transaction: one broadcast frame and one `update` event for all of them.
+   * Appends a validated update durably, through the storage health gate; an
+   * empty update (nothing new) resolves at once. Every failure is a Refused.
    */
-  apply(document: Y.Doc, updates: readonly Uint8Array[], origin: SyncOrigin): void {
-    replayUpdates(document, updates, origin);
-  }
-
-  /** Persists, then applies: for transports that hold the live document (HTTP, later imports). */
-  async submit(
-    documentName: string,
-    document: Y.Doc,
-    update: Uint8Array,
-    origin: SyncOrigin,
-  ): Promise<void> {
-    await this.persist(documentName, update);
-    if (!isEmptyUpdate(update)) this.apply(document, [update], origin);
-  }
-
-  /**
-   * A change the server makes itself (a rename writing `meta.title`), on the
-   * live document: applied with a server origin, then appended. Resolves once
-   * durable.
-   */
-  async change(
-    documentName: string,
-    document: Y.Doc,
-    mutate: (doc: Y.Doc, origin: ServerOrigin) => void,
-  ): Promise<void> {
-    const origin = serverOrigin();
-    const updates: Uint8Array[] = [];
-    const capture = (update: Uint8Array, transactionOrigin: unknown) => {
-      if (transactionOrigin === origin) updates.push(update);
-    };
-    document.on("update", capture);
-    try {
-      document.transact(() => mutate(document, origin), origin);
-    } finally {
-      document.off("update", capture);
-    }
-    for (const update of updates) await this.append(documentName, update);
-  }
-
-  /** Appends through the storage health gate; every failure becomes a refusal. */
   async append(documentName: string, update: Uint8Array): Promise<void> {
+    if (isEmptyUpdate(update)) return;
     const { health, logger } = this.options;
     if (!health.writable) {
       throw new Refused("storage-unavailable", "storage cannot make writes durable right now");
@@ -127,5 +91,40 @@ export class Ingest {
       );
       throw new Refused("storage-unavailable", errorMessage(error));
     }
+  }
+
+  /**
+   * Applies updates that are already durable to a live document, in one
+   * transaction: one broadcast frame and one `update` event for all of them.
+   */
+  apply(document: Y.Doc, updates: readonly Uint8Array[], origin: SyncOrigin): void {
+    replayUpdates(document, updates, origin);
+  }
+
+  /**
+   * A change the server makes itself (a rename writing `meta.title`). It is
+   * made on a copy of the live document, appended, and only then applied to
+   * the live document with a server origin, so it follows the durability
+   * rule like any client's update. Resolves once applied.
+   */
+  async change(
+    documentName: string,
+    document: Y.Doc,
+    mutate: (doc: Y.Doc, origin: ServerOrigin) => void,
+  ): Promise<void> {
+    const origin = serverOrigin();
+    const copy = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    try {
+      Y.applyUpdate(copy, Y.encodeStateAsUpdate(document));
+      copy.on("update", (update: Uint8Array, transactionOrigin: unknown) => {
+        if (transactionOrigin === origin) updates.push(update);
+      });
+      copy.transact(() => mutate(copy, origin), origin);
+    } finally {
+      copy.destroy();
+    }
+    for (const update of updates) await this.append(documentName, update);
+    this.apply(document, updates, origin);
   }
 }

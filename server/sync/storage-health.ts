@@ -23,7 +23,6 @@ export class StorageHealth {
   private since = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly listeners = new Set<(writable: boolean) => void>();
 
   constructor(private readonly options: StorageHealthOptions) {}
 
@@ -38,11 +37,6 @@ export class StorageHealth {
       : { writable: true };
   }
 
-  onChange(listener: (writable: boolean) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   /** A write failed for a reason of the store's own (not a refusal such as a deleted document). */
   reportFailure(error: unknown): void {
     this.lastError = errorMessage(error);
@@ -53,7 +47,6 @@ export class StorageHealth {
       { component: "storage-health", err: this.lastError },
       "storage cannot write; refusing writes until a check succeeds",
     );
-    this.emit();
     this.schedule(this.options.minRetryMs ?? 100);
   }
 
@@ -85,10 +78,5 @@ export class StorageHealth {
       { component: "storage-health", failedForMs: Date.now() - this.since },
       "storage writes again",
     );
-    this.emit();
-  }
-
-  private emit(): void {
-    for (const listener of this.listeners) listener(!this.failing);
   }
 }

@@ -19,6 +19,7 @@ export function countingStorage(real: Storage = createMemoryStorage()): {
     },
     catalog: real.catalog,
     check: () => real.check(),
+    onWriteFailure: (listener) => real.onWriteFailure(listener),
     close: () => real.close(),
   };
   return { storage, appends: (id) => counts.get(id) ?? 0 };

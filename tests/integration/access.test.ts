@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
-import { Refusal, Refused } from "@/lib/protocol/refusals";
+import { CloseCode, Refusal, Refused } from "@/lib/protocol/refusals";
 import type { AccessPolicy, Permission } from "@/server/access/policy";
 import { ANONYMOUS, type Principal } from "@/server/access/principal";
 import { connectClient, type TestClient, waitAcknowledged, waitSynced } from "../helpers/clients";
@@ -85,6 +85,18 @@ describe("one access gate for every transport", () => {
 
     reader.text.insert(0, "reader was here. ");
     yReader.doc.getText("text").insert(0, "y-reader was here. ");
+    // A connection's frames are handled in order: once presence sent after the edit has
+    // reached the writer, the server has handled (and dropped) each reader's edit.
+    reader.provider.awareness?.setLocalStateField("user", { name: "reader" });
+    yReader.awareness.setLocalStateField("user", { name: "y-reader" });
+    const writerSees = (name: string) =>
+      [...(writer.provider.awareness?.getStates().values() ?? [])].some(
+        (state) => (state as { user?: { name?: string } }).user?.name === name,
+      );
+    await waitUntil(
+      () => writerSees("reader") && writerSees("y-reader"),
+      "both readers' presence to reach the writer",
+    );
     writer.text.insert(writer.text.length, " more");
     await waitAcknowledged(writer);
     await waitUntil(
@@ -93,7 +105,6 @@ describe("one access gate for every transport", () => {
         yReader.doc.getText("text").toString().endsWith("from the writer. more"),
       "the writer's later edit to reach both readers",
     );
-    // The writer's edit came after the readers' and arrived everywhere: theirs were handled and dropped.
     expect(writer.text.toString()).toBe("from the writer. more");
     expect(appends("shared")).toBe(stored + 1);
     expect(reader.provider.unsyncedChanges).toBeGreaterThan(0);
@@ -114,7 +125,7 @@ describe("one access gate for every transport", () => {
       if (event) codes.push(event.code);
     });
     await waitUntil(() => codes.length > 0, "the y-websocket refusal");
-    expect(codes[0]).toBe(4403);
+    expect(codes[0]).toBe(CloseCode.Forbidden);
     expect(appends("closed-doc")).toBe(0);
   });
 

@@ -122,6 +122,14 @@ describe("one ingest path", () => {
     await connection.disconnect();
     await waitUntil(() => counted.appends(id) === 1, "the change to be appended");
     expect(await storedText(server, id)).toBe("direct");
+    // A later update through the ingest path is the second append: nothing was stored twice.
+    const response = await fetch(`${server.url}/api/docs/${id}/updates`, {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: new Uint8Array(insertUpdate("later")),
+    });
+    expect(response.status).toBe(200);
+    expect(counted.appends(id)).toBe(2);
   });
 
   it("makes a rename durable before the API answers, as one server-side change", async () => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { CloseCode } from "@/lib/protocol/refusals";
 import { createMemoryStorage } from "@/server/storage/level/memory-storage";
 import type { Storage } from "@/server/storage/storage";
 import type { StoredUpdates } from "@/server/storage/update-log";
@@ -32,6 +33,7 @@ class FaultyStore {
       },
       catalog: real.catalog,
       check: () => real.check(),
+      onWriteFailure: (listener) => real.onWriteFailure(listener),
       close: () => real.close(),
     };
   }
@@ -83,10 +85,10 @@ describe("document lifecycle", () => {
     unlucky.socket.on("close", ({ event }: { event: { code: number } }) =>
       closeCodes.push(event.code),
     );
-    // The failed load closes the socket with 1013; the provider retries and then gets the real content.
+    // The failed load closes the socket with TryAgainLater (1013); the provider retries and then gets the real content.
     await waitUntil(() => store.loads >= loadsBefore + 2, "the retry after the failed load");
     await waitSynced(unlucky);
-    expect(closeCodes[0]).toBe(1013);
+    expect(closeCodes[0]).toBe(CloseCode.TryAgainLater);
     expect(unlucky.text.toString()).toBe("stored before the failure");
     unlucky.text.insert(0, "+");
     await waitAcknowledged(unlucky);

@@ -110,6 +110,25 @@ describe.skipIf(!canMount)("storage failure is a state, not a crash", () => {
     expect(writer.provider.unsyncedChanges).toBeGreaterThan(0);
     expect(watcher.text.toString()).toBe("before. ");
 
+    // The outage lasts: the writer keeps reconnecting and being refused with a retryable
+    // close, never refused for good, and the server keeps serving reads meanwhile.
+    const refusals: string[] = [];
+    writer.provider.on("authenticationFailed", ({ reason }: { reason: string }) =>
+      refusals.push(reason),
+    );
+    let disconnects = 0;
+    writer.provider.on("status", ({ status }: { status: string }) => {
+      if (status === "disconnected") disconnects += 1;
+    });
+    await waitUntil(() => disconnects >= 3, "the writer to be refused three times over");
+    const reader = connectClient(server.wsUrl, "full-disk");
+    clients.push(reader);
+    await waitSynced(reader, "a new reader to load the document while the disk is full");
+    expect(reader.text.toString()).toBe("before. ");
+    const state = await fetch(`${server.url}/api/docs/full-disk/state`);
+    expect(state.status).toBe(200);
+    expect(refusals).toEqual([]);
+
     // Space comes back: the server notices by itself, and the pending edit is acknowledged
     // without a restart and reaches the other client.
     await rm(filler);

@@ -42,6 +42,9 @@ class GatedStore implements Storage {
   check(): Promise<void> {
     return this.real.check();
   }
+  onWriteFailure(listener: (error: unknown) => void): () => void {
+    return this.real.onWriteFailure(listener);
+  }
 
   close(): Promise<void> {
     return this.real.close();

@@ -14,7 +14,7 @@
 import { ObservableV2 } from "lib0/observable";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
-import { HttpSyncEndpoint, type HttpSyncEndpointName } from "../../protocol/http-sync";
+import { HttpSyncEndpoint, type HttpSyncEndpointName, MAX_POLL_MS } from "../../protocol/http-sync";
 import { AwarenessSender } from "./awareness-sender";
 import { Backoff } from "./backoff";
 import type { ChannelEnd, ChannelSink } from "./channel";
@@ -104,7 +104,7 @@ export class HttpSyncTransport extends ObservableV2<HttpSyncTransportEvents> {
       baseUrl: options.baseUrl.replace(/\/+$/, ""),
       docId: options.docId,
       awarenessThrottleMs: options.awarenessThrottleMs ?? 100,
-      pollTimeoutMs: options.pollTimeoutMs ?? 25_000,
+      pollTimeoutMs: options.pollTimeoutMs ?? MAX_POLL_MS,
       retryMinMs: options.retryMinMs ?? 250,
       retryMaxMs: options.retryMaxMs ?? 10_000,
       sseFailuresBeforePoll: options.sseFailuresBeforePoll ?? 3,

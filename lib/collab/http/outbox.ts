@@ -1,4 +1,5 @@
 import * as Y from "yjs";
+import { acknowledgedSchema } from "../../protocol/http-sync";
 import { Backoff } from "./backoff";
 import { failureOf, isFinal, type Refused, type Rejected } from "./failures";
 import type { FetchLike } from "./sync-url";
@@ -136,10 +137,10 @@ export class Outbox {
           body: new Uint8Array(update),
           signal,
         });
-        if (response.ok) {
-          await response.body?.cancel();
-          return "acknowledged";
-        }
+        // Only the server's own acknowledgement means durable: a proxy or captive portal
+        // answering 200 with a page of its own has stored nothing, so the batch is retried.
+        if (response.ok && (await isAcknowledgement(response))) return "acknowledged";
+        if (response.ok) throw new Error("a 2xx answer that is not an acknowledgement");
         const failure = await failureOf(response);
         if (isFinal(failure)) {
           // An invalid or oversized update is refused for good, but only that update:
@@ -165,4 +166,13 @@ export class Outbox {
 function hasChanges(update: Uint8Array): boolean {
   const { structs, ds } = Y.decodeUpdate(update);
   return structs.length > 0 || ds.clients.size > 0;
+}
+
+/** Whether a 2xx answer is the server's `{ ok: true }` (lib/protocol/http-sync.ts). */
+async function isAcknowledgement(response: Response): Promise<boolean> {
+  try {
+    return acknowledgedSchema.safeParse(await response.json()).success;
+  } catch {
+    return false;
+  }
 }

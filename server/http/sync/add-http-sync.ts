@@ -1,6 +1,7 @@
 import type { Hocuspocus } from "@hocuspocus/server";
 import type { Registry } from "prom-client";
 import { HttpSyncEndpoint, type HttpSyncEndpointName } from "../../../lib/protocol/http-sync";
+import { Refusal } from "../../../lib/protocol/refusals";
 import type { AccessGate } from "../../access/gate";
 import type { DocumentService } from "../../documents";
 import type { Logger } from "../../log";
@@ -47,6 +48,7 @@ export function addHttpSync(router: Router, options: HttpSyncOptions): HttpSync 
   });
   const sync: HttpSyncContext = {
     docs,
+    documents: options.documents,
     ingest: options.ingest,
     gate: options.gate,
     log: options.log,
@@ -55,7 +57,7 @@ export function addHttpSync(router: Router, options: HttpSyncOptions): HttpSync 
     heartbeatMs: options.heartbeatMs ?? 15_000,
     streams,
   };
-  options.documents.onDelete((id) => docs.drop(id, "document-deleted"));
+  options.documents.onDelete((id) => docs.drop(id, Refusal.DocumentDeleted));
 
   const route = (
     method: string,

@@ -1,4 +1,5 @@
 import type { AccessGate } from "../../access/gate";
+import type { DocumentService } from "../../documents";
 import type { Logger } from "../../log";
 import type { Ingest } from "../../sync/ingest";
 import { credentialsOf } from "../http-kit";
@@ -10,6 +11,7 @@ import type { HttpSyncMetrics } from "./metrics";
 /** What every HTTP sync handler shares. */
 export interface HttpSyncContext {
   docs: LiveDocs;
+  documents: DocumentService;
   ingest: Ingest;
   gate: AccessGate;
   log: Logger;
@@ -27,6 +29,7 @@ export async function admitAndAcquire(
   need: "read" | "write",
 ): Promise<LiveDoc> {
   const id = context.params.id ?? "";
-  await sync.gate.admit(credentialsOf(context.req), id, need);
+  const admission = await sync.gate.admit(credentialsOf(context.req), id, need);
+  if (admission.permission === "write") await sync.documents.ensureExists(id);
   return sync.docs.acquire(id);
 }

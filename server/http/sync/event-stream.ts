@@ -1,5 +1,6 @@
 import * as Y from "yjs";
 import { eventsQuerySchema, SseEvent, type StreamError } from "../../../lib/protocol/http-sync";
+import { Refusal } from "../../../lib/protocol/refusals";
 import type { RouteContext } from "../router";
 import { admitAndAcquire, type HttpSyncContext } from "./context";
 import type { Listener } from "./live-doc";
@@ -62,9 +63,9 @@ export async function streamEvents(sync: HttpSyncContext, context: RouteContext)
     },
     onClose(reason) {
       const error: StreamError =
-        reason === "document-deleted"
+        reason === Refusal.DocumentDeleted
           ? { code: reason, message: `document ${id} was deleted` }
-          : { code: "shutting-down", message: `the server closed the stream (${reason})` };
+          : { code: Refusal.ShuttingDown, message: `the server closed the stream (${reason})` };
       write(sseEvent(SseEvent.Error, JSON.stringify(error)));
       res.end();
     },

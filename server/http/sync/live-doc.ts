@@ -3,6 +3,7 @@ import type { Document } from "@hocuspocus/server";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import type { PollAnswer } from "../../../lib/protocol/http-sync";
+import type { Refusal } from "../../../lib/protocol/refusals";
 import { HTTP_AWARENESS_ORIGIN, httpSenderOf } from "../../sync/origins";
 import type { AwarenessEntry } from "./awareness-codec";
 import { toBase64 } from "./request";
@@ -16,8 +17,11 @@ export interface Listener {
   onClose(reason: CloseReason): void;
 }
 
-/** "idle": released after the linger time, when nobody is listening any more. */
-export type CloseReason = "document-deleted" | "shutting-down" | "idle";
+/**
+ * Why the HTTP sync released a document: a refusal its streams end with, or
+ * "idle" (released after the linger time, when nobody is listening any more).
+ */
+export type CloseReason = typeof Refusal.DocumentDeleted | typeof Refusal.ShuttingDown | "idle";
 
 /** What a LiveDoc holds to keep its document loaded; a Hocuspocus direct connection. */
 export interface DocumentHold {

@@ -1,5 +1,5 @@
 import type { Hocuspocus } from "@hocuspocus/server";
-import { Refused } from "../../../lib/protocol/refusals";
+import { Refusal, Refused } from "../../../lib/protocol/refusals";
 import { errorMessage, type Logger } from "../../log";
 import { type CloseReason, LiveDoc } from "./live-doc";
 
@@ -38,8 +38,8 @@ export class LiveDocs {
     }
     if (doc.closedFor !== null) {
       // Deleted or shut down while this request waited for it; an idle release is simply reopened.
-      if (doc.closedFor === "document-deleted") {
-        throw new Refused("document-deleted", `document ${id} was deleted`);
+      if (doc.closedFor === Refusal.DocumentDeleted) {
+        throw new Refused(doc.closedFor, `document ${id} was deleted`);
       }
       return this.acquire(id);
     }
@@ -68,7 +68,7 @@ export class LiveDocs {
   async close(): Promise<void> {
     this.closing = true;
     await Promise.allSettled([...this.opening.values()]);
-    for (const doc of [...this.live.values()]) this.dispose(doc, "shutting-down");
+    for (const doc of [...this.live.values()]) this.dispose(doc, Refusal.ShuttingDown);
     await Promise.all([...this.disconnects]);
   }
 
@@ -93,7 +93,7 @@ export class LiveDocs {
     }
     const doc = new LiveDoc(id, connection, document);
     this.live.set(id, doc);
-    if (this.closing) this.dispose(doc, "shutting-down");
+    if (this.closing) this.dispose(doc, Refusal.ShuttingDown);
     return doc;
   }
 

@@ -1,6 +1,6 @@
 import * as Y from "yjs";
 import { type PollAnswer, pollQuerySchema } from "../../../lib/protocol/http-sync";
-import { Refused } from "../../../lib/protocol/refusals";
+import { Refusal, Refused } from "../../../lib/protocol/refusals";
 import { sendJson } from "../http-kit";
 import type { RouteContext } from "../router";
 import { admitAndAcquire, type HttpSyncContext } from "./context";
@@ -61,8 +61,8 @@ function waitForChange(
       onUpdate: check,
       onAwareness: check,
       onClose(reason) {
-        if (reason === "document-deleted") {
-          finish(null, new Refused("document-deleted", `document ${id} was deleted`));
+        if (reason === Refusal.DocumentDeleted) {
+          finish(null, new Refused(reason, `document ${id} was deleted`));
         } else {
           finish(current(true));
         }

@@ -23,11 +23,14 @@ export async function postUpdate(sync: HttpSyncContext, context: RouteContext): 
   const { client } = parseQuery(context.url, senderQuerySchema);
   requireBinary(context.req);
   const update = new Uint8Array(await readBody(context.req, sync.maxMessageBytes));
-  // Refused before the document is loaded for it.
+  // Refused before the document is loaded (or created) for it.
   sync.ingest.validate(id, update);
+  await sync.documents.ensureExists(id);
   const doc = await sync.docs.acquire(id);
   try {
-    await sync.ingest.submit(id, doc.document, update, httpOrigin(client));
+    // Appended, then applied: nobody sees what a crash could lose, and the 200 follows.
+    await sync.ingest.append(id, update);
+    if (!isEmptyUpdate(update)) sync.ingest.apply(doc.document, [update], httpOrigin(client));
     if (!isEmptyUpdate(update)) sync.metrics?.updateBytes.inc(update.length);
   } finally {
     sync.docs.release(doc);

@@ -12,18 +12,19 @@ export type LevelOperation =
   | { type: "del"; key: string };
 
 /**
- * What every writer over one database object shares: the order of commits and
+ * What every writer over one database object shares: the order of commits,
+ * what those commits left of each recent document (CommittedState), and
  * whether the database can write at all.
  *
- * Commits of all writers of one database run one after another, so a commit's
- * read-modify-write of tombstones, catalog and activity records is exact even
- * with several Storage instances on it. That is coordination, not a cache: all
- * writers of a LevelDB directory live in one process (LevelDB locks the
- * directory), and memory-level cannot be shared across processes either.
+ * Commits of all writers of one database run one after another, so a
+ * commit's decisions about tombstones, catalog and activity records are
+ * exact even with several Storage instances on it. All writers of a LevelDB
+ * directory live in one process (LevelDB locks the directory), and
+ * memory-level cannot be shared across processes either.
  *
  * LevelDB refuses every write after one failed (disk full, I/O error) until it
- * is closed and reopened; `check` does that, and until then commits fail fast
- * with `unavailable` instead of trying.
+ * is closed and reopened; `check` does that once the disk takes a write
+ * again, and until then commits fail fast with `unavailable` instead of trying.
  */
 export class SharedDatabase {
   private static readonly registry = new WeakMap<LevelDatabase, SharedDatabase>();
@@ -39,7 +40,14 @@ export class SharedDatabase {
   }
 
   /** Tombstones and activity as the last commits left them (see CommittedState). */
-  readonly committed = new CommittedState();
+  committed = new CommittedState();
+  /**
+   * Proves the disk can take a write before a failed database is closed and
+   * reopened: reopening writes (a new manifest and log), so on a disk that is
+   * still full it would fail and leave the database closed, refusing reads too.
+   */
+  diskProbe: (() => Promise<void>) | null = null;
+  private readonly failureListeners = new Set<(error: unknown) => void>();
   private tail: Promise<unknown> = Promise.resolve();
   private failure: unknown = null;
   private checking: Promise<void> | null = null;
@@ -66,9 +74,20 @@ export class SharedDatabase {
       // `sync` is classic-level's option (fsync); other levels ignore it.
       await this.db.batch(operations, { sync } as object);
     } catch (error) {
-      this.failure = error;
+      this.fail(error);
       throw unavailable(error);
     }
+  }
+
+  /** Hears of every write that failed (appends, catalog changes, compactions, checks). */
+  onWriteFailure(listener: (error: unknown) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  private fail(error: unknown): void {
+    this.failure = error;
+    for (const listener of this.failureListeners) listener(error);
   }
 
   /**
@@ -84,7 +103,11 @@ export class SharedDatabase {
 
   private async reopenAndProbe(): Promise<void> {
     if (this.failure !== null) {
+      // While the disk cannot take a write the database stays open for reads.
+      if (this.diskProbe) await this.diskProbe();
       try {
+        // Nothing is known of what a failed database holds until it is read again.
+        this.committed = new CommittedState();
         await this.db.close();
         await this.db.open();
       } catch (error) {
@@ -100,7 +123,7 @@ export class SharedDatabase {
         sync: true,
       } as object);
     } catch (error) {
-      this.failure = error;
+      this.fail(error);
       throw unavailable(error);
     }
   }

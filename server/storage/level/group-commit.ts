@@ -95,6 +95,11 @@ export class GroupCommitWriter {
     });
   }
 
+  /** The error writes fail with while the database cannot write, or null. */
+  failedError(): Error | null {
+    return this.shared.failedError();
+  }
+
   /** Resolves once everything submitted so far is settled. */
   async drain(): Promise<void> {
     while (this.flushing) await this.flushing;

@@ -42,6 +42,15 @@ export class LevelStorage implements Storage {
     return this.lifecycle.run(() => this.shared.check());
   }
 
+  onWriteFailure(listener: (error: unknown) => void): () => void {
+    return this.shared.onWriteFailure(listener);
+  }
+
+  /** How `check` proves the disk takes writes before reopening a failed database. */
+  setDiskProbe(probe: () => Promise<void>): void {
+    this.shared.diskProbe = probe;
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       // Reads and compactions first (a compaction ends in a write), then every queued write.

@@ -57,6 +57,9 @@ export class LevelUpdateLog implements UpdateLog {
   compact(id: string): Promise<CompactResult> {
     const running = this.compactions.get(id);
     if (running) return running;
+    // Reading and merging a whole log only to fail at the write is wasted while writes fail.
+    const failed = this.writer.failedError();
+    if (failed) return Promise.reject(failed);
     const compaction = this.lifecycle
       .run(() => this.runCompaction(id))
       .finally(() => this.compactions.delete(id));

@@ -1,4 +1,5 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, open, unlink } from "node:fs/promises";
+import path from "node:path";
 import { ClassicLevel } from "classic-level";
 import { StoreError } from "../store-error";
 import type { LevelDatabase } from "./database";
@@ -32,7 +33,28 @@ export async function openLevelDbStorage({
       `cannot open LevelDB at ${dir}: ${describeOpenError(error)}`,
     );
   }
-  return new LevelStorage(db as unknown as LevelDatabase, { syncWrites, ownsDatabase: true });
+  const storage = new LevelStorage(db as unknown as LevelDatabase, {
+    syncWrites,
+    ownsDatabase: true,
+  });
+  storage.setDiskProbe(() => probeDisk(dir));
+  return storage;
+}
+
+/** Room LevelDB needs to reopen and take writes: a new log, a manifest, a flushed table. */
+const PROBE_BYTES = 1024 * 1024;
+
+/** Writes, syncs and removes a file of PROBE_BYTES in `dir`; throws (ENOSPC, EIO) when the disk cannot. */
+async function probeDisk(dir: string): Promise<void> {
+  const file = path.join(dir, ".tandem-disk-probe");
+  const handle = await open(file, "w");
+  try {
+    await handle.write(Buffer.alloc(PROBE_BYTES));
+    await handle.sync();
+  } finally {
+    await handle.close().catch(() => undefined);
+    await unlink(file).catch(() => undefined);
+  }
 }
 
 function describeOpenError(error: unknown): string {

@@ -3,7 +3,8 @@ import type { DocMeta } from "../doc-catalog";
 /**
  * What callers ask of a group commit. Each request is decided at commit time
  * against what the database holds then (tombstones, catalog and activity
- * records), never against what an instance remembers.
+ * records, read or as the previous commits through the same database object
+ * left them), never against what one writer remembers on its own.
  */
 export type CommitRequest =
   | AppendRequest

@@ -145,6 +145,26 @@ describe("Outbox", () => {
     expect(refused).toEqual([]);
   });
 
+  it("does not take a 200 that is not the server's acknowledgement (a captive portal's page) as durable", async () => {
+    let calls = 0;
+    const { text, outbox, run, unsynced, counts } = setup(() => {
+      calls += 1;
+      if (calls === 1) {
+        return new Response("<html>Sign in to the Wi-Fi</html>", {
+          status: 200,
+          headers: { "content-type": "text/html" },
+        });
+      }
+      return acknowledged();
+    });
+    text.insert(0, "kept");
+    outbox.open(run.signal);
+    await unsynced(0);
+    expect(calls).toBe(2);
+    // It stayed unsynced through the portal's answer.
+    expect(counts.filter((n) => n === 0)).toHaveLength(1);
+  });
+
   it("drops only the batch the server finds invalid or too large, with a non-fatal error", async () => {
     let calls = 0;
     const { text, outbox, run, unsynced, bodies, updates, dropped, refused } = setup(

@@ -3,7 +3,6 @@ import * as encoding from "lib0/encoding";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import {
-  documentNameOf,
   encodeAuthToken,
   isEmptyUpdate,
   permissionDeniedReason,
@@ -54,7 +53,6 @@ describe("the one client-frame reader", () => {
       expect(read).toMatchObject({ address: "doc\0session", type: MessageType.Sync, step });
       expect(read.update).toEqual(update);
       expect(read.update?.buffer).toBe(bytes.buffer);
-      expect(documentNameOf(read.address)).toBe("doc");
     }
   });
 

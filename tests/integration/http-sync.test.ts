@@ -9,6 +9,7 @@ import {
   type HttpSyncTransportOptions,
 } from "@/lib/collab/http/http-sync-transport";
 import { type SseEvent, SseParser } from "@/lib/collab/http/sse-parser";
+import { type PollAnswer, pollAnswerSchema } from "@/lib/protocol/http-sync";
 import { Refusal } from "@/lib/protocol/refusals";
 import { connectClient, type TestClient, waitAcknowledged, waitSynced } from "../helpers/clients";
 import { type ServerProcess, spawnServer } from "../helpers/server-process";
@@ -69,14 +70,12 @@ function textUpdate(text: string, base?: Y.Doc): Uint8Array<ArrayBuffer> {
   return update;
 }
 
-interface PollBody {
-  cursor: string;
-  stateVector: string;
-  update: string | null;
-  awareness: string | null;
+/** A long-poll answer, checked against the wire format the client parses it with. */
+async function pollAnswer(response: Response | Promise<Response>): Promise<PollAnswer> {
+  return pollAnswerSchema.parse(await (await response).json());
 }
 
-describe("HTTP fallback sync: server endpoints", () => {
+describe("HTTP sync: server endpoints", () => {
   let server: TestServer;
   const clients: TestClient[] = [];
   const streams: Stream[] = [];
@@ -262,20 +261,20 @@ describe("HTTP fallback sync: server endpoints", () => {
     writer.text.insert(0, "one");
     await waitAcknowledged(writer);
 
-    const first = (await (await fetch(docUrl("fb-poll", "poll?client=9"))).json()) as PollBody;
+    const first = await pollAnswer(fetch(docUrl("fb-poll", "poll?client=9")));
     const mirror = new Y.Doc();
     Y.applyUpdate(mirror, fromBase64(first.update ?? ""));
     expect(mirror.getText("text").toString()).toBe("one");
 
     const started = Date.now();
-    const empty = (await (
-      await fetch(
+    const empty = await pollAnswer(
+      fetch(
         docUrl(
           "fb-poll",
           `poll?client=9&timeout=50&since=${first.cursor}&sv=${toBase64url(Y.encodeStateVector(mirror))}`,
         ),
-      )
-    ).json()) as PollBody;
+      ),
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(40);
     expect(empty.update).toBeNull();
 
@@ -291,7 +290,7 @@ describe("HTTP fallback sync: server endpoints", () => {
     );
     // A deletion does not move the state vector; the cursor still tells the poll it is news.
     writer.text.delete(0, 1);
-    const next = (await (await waiting).json()) as PollBody;
+    const next = await pollAnswer(waiting);
     Y.applyUpdate(mirror, fromBase64(next.update ?? ""));
     expect(mirror.getText("text").toString()).toBe("ne");
   });
@@ -699,7 +698,7 @@ describe("HttpSyncTransport", () => {
   });
 });
 
-describe("HTTP fallback sync: durability", () => {
+describe("HTTP sync: durability", () => {
   let dataDir: string;
   const servers: ServerProcess[] = [];
 
@@ -767,9 +766,7 @@ describe("HTTP fallback sync: durability", () => {
     try {
       const streamed = openStream(`${server.url}/api/docs/fb-shutdown/events`);
       await waitUntil(() => streamed.events.some((e) => e.event === "synced"), "the stream");
-      const first = (await (
-        await fetch(`${server.url}/api/docs/fb-shutdown/poll`)
-      ).json()) as PollBody;
+      const first = await pollAnswer(fetch(`${server.url}/api/docs/fb-shutdown/poll`));
       const poll = fetch(
         `${server.url}/api/docs/fb-shutdown/poll?since=${first.cursor}&sv=${toBase64url(fromBase64(first.stateVector))}`,
       );
