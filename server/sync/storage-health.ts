@@ -1,6 +1,9 @@
 import type { Logger } from "../log";
 import { errorMessage } from "../log";
 
+/** A failure this soon after a passed check counts as the same outage. */
+const FLAPPING_WINDOW_MS = 10_000;
+
 export interface StorageHealthOptions {
   /** A small durable write that proves the store works (Storage.check). */
   check(): Promise<void>;
@@ -23,6 +26,9 @@ export class StorageHealth {
   private since = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** When the last check succeeded, and the pause before it: a failure soon after resumes that backoff. */
+  private recoveredAt = Number.NEGATIVE_INFINITY;
+  private lastDelay = 0;
 
   constructor(private readonly options: StorageHealthOptions) {}
 
@@ -47,12 +53,23 @@ export class StorageHealth {
       { component: "storage-health", err: this.lastError },
       "storage cannot write; refusing writes until a check succeeds",
     );
-    this.schedule(this.options.minRetryMs ?? 100);
+    // A store that fails again right after a check passed (a tiny check write fits where real
+    // writes do not) keeps backing off instead of being checked every 100 ms again.
+    const min = this.options.minRetryMs ?? 100;
+    const flapping = this.since - this.recoveredAt < FLAPPING_WINDOW_MS;
+    this.schedule(flapping ? this.nextDelay(this.lastDelay) : min);
   }
 
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+  }
+
+  private nextDelay(delay: number): number {
+    return Math.min(
+      Math.max(delay * 2, this.options.minRetryMs ?? 100),
+      this.options.maxRetryMs ?? 2000,
+    );
   }
 
   private schedule(delay: number): void {
@@ -70,10 +87,12 @@ export class StorageHealth {
         { component: "storage-health", err: this.lastError },
         "storage check failed",
       );
-      this.schedule(Math.min(delay * 2, this.options.maxRetryMs ?? 2000));
+      this.schedule(this.nextDelay(delay));
       return;
     }
     this.failing = false;
+    this.recoveredAt = Date.now();
+    this.lastDelay = delay;
     this.options.log.info(
       { component: "storage-health", failedForMs: Date.now() - this.since },
       "storage writes again",
