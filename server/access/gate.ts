@@ -10,6 +10,8 @@ export interface Admission {
   principal: Principal;
   /** What the principal may do; a socket admitted with "read" is a read-only connection. */
   permission: Permission;
+  /** The catalog lists the document (false: nobody has written to this id yet). */
+  listed: boolean;
 }
 
 /**
@@ -63,11 +65,13 @@ export class AccessGate {
     if (need === "write" && permission === "read") {
       throw new Refused("read-only", `document ${docId} is read-only for you`);
     }
-    if (await this.asRefusal(() => this.catalog.isDeleted(docId))) {
+    // One read for a listed document (a deleted one is no longer listed); a second only for the rest.
+    const listed = (await this.asRefusal(() => this.catalog.get(docId))) !== null;
+    if (!listed && (await this.asRefusal(() => this.catalog.isDeleted(docId)))) {
       this.log.info({ component: "access", docId }, "refused a deleted document");
       throw new Refused("document-deleted", `document ${docId} was deleted`);
     }
-    return { principal, permission };
+    return { principal, permission, listed };
   }
 
   /**

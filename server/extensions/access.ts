@@ -33,7 +33,7 @@ export class AccessExtension implements Extension {
   }: onAuthenticatePayload): Promise<AccessContext> {
     const admission = await this.gate.admit({ token: token || null }, documentName, "read");
     connectionConfig.readOnly = admission.permission === "read";
-    if (!connectionConfig.readOnly) {
+    if (!connectionConfig.readOnly && !admission.listed) {
       await ensureCatalogEntry(this.catalog, documentName).catch((error: unknown) => {
         throw refusalForStoreError(error) ?? error;
       });

@@ -30,6 +30,6 @@ export async function admitAndAcquire(
 ): Promise<LiveDoc> {
   const id = context.params.id ?? "";
   const admission = await sync.gate.admit(credentialsOf(context.req), id, need);
-  if (admission.permission === "write") await sync.documents.ensureExists(id);
+  if (admission.permission === "write" && !admission.listed) await sync.documents.ensureExists(id);
   return sync.docs.acquire(id);
 }

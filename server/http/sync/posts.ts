@@ -19,13 +19,13 @@ const MAX_AWARENESS_BYTES = 256 * 1024;
  */
 export async function postUpdate(sync: HttpSyncContext, context: RouteContext): Promise<void> {
   const id = context.params.id ?? "";
-  await sync.gate.admit(credentialsOf(context.req), id, "write");
+  const admission = await sync.gate.admit(credentialsOf(context.req), id, "write");
   const { client } = parseQuery(context.url, senderQuerySchema);
   requireBinary(context.req);
   const update = new Uint8Array(await readBody(context.req, sync.maxMessageBytes));
   // Refused before the document is loaded (or created) for it.
   sync.ingest.validate(id, update);
-  await sync.documents.ensureExists(id);
+  if (!admission.listed) await sync.documents.ensureExists(id);
   const doc = await sync.docs.acquire(id);
   try {
     // Appended, then applied: nobody sees what a crash could lose, and the 200 follows.

@@ -91,6 +91,9 @@ describe("AccessGate", () => {
     expect(await open.admit({ token: null }, "any-doc", "write")).toEqual({
       principal: ANONYMOUS,
       permission: "write",
+      listed: false,
     });
+    await storage.catalog.create("listed-doc", "Listed");
+    expect((await open.admit({ token: null }, "listed-doc", "read")).listed).toBe(true);
   });
 });
