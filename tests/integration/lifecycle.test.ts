@@ -4,6 +4,7 @@ import { createMemoryStorage } from "@/server/storage/level/memory-storage";
 import type { Storage } from "@/server/storage/storage";
 import type { StoredUpdates } from "@/server/storage/update-log";
 import { connectClient, type TestClient, waitAcknowledged, waitSynced } from "../helpers/clients";
+import { withLog } from "../helpers/storage";
 import { startTestServer, type TestServer } from "../helpers/tandem";
 import { waitUntil } from "../helpers/wait";
 
@@ -24,18 +25,7 @@ class FaultyStore {
       }
       return real.log.load(id);
     };
-    this.storage = {
-      log: {
-        load,
-        append: (id, update) => real.log.append(id, update),
-        compact: (id) => real.log.compact(id),
-        stats: (id) => real.log.stats(id),
-      },
-      catalog: real.catalog,
-      check: () => real.check(),
-      onWriteFailure: (listener) => real.onWriteFailure(listener),
-      close: () => real.close(),
-    };
+    this.storage = withLog(real, { load });
   }
 }
 

@@ -7,7 +7,6 @@ import { Refusal } from "@/lib/protocol/refusals";
 import { createMemoryStorage } from "@/server/storage/level/memory-storage";
 import type { Storage } from "@/server/storage/storage";
 import { StoreError } from "@/server/storage/store-error";
-import type { UpdateLog } from "@/server/storage/update-log";
 import {
   connectClient,
   type TestClient,
@@ -16,39 +15,25 @@ import {
   waitSynced,
 } from "../helpers/clients";
 import { frame, RawSocket } from "../helpers/raw-socket";
+import { withLog } from "../helpers/storage";
 import { startTestServer, type TestServer } from "../helpers/tandem";
 import { waitUntil } from "../helpers/wait";
 
 /** Memory storage whose appends can be held back or made to fail, to watch what the server does meanwhile. */
-class GatedStore implements Storage {
+class GatedStore {
   held: Array<() => void> = [];
   holding = false;
   failing = false;
   appended = 0;
   private readonly real = createMemoryStorage();
-  readonly catalog = this.real.catalog;
-  readonly log: UpdateLog = {
+  readonly storage: Storage = withLog(this.real, {
     append: async (id, update) => {
       if (this.failing) throw new StoreError("unavailable", "disk on fire");
       if (this.holding) await new Promise<void>((release) => this.held.push(release));
       await this.real.log.append(id, update);
       this.appended += 1;
     },
-    load: (id) => this.real.log.load(id),
-    compact: (id) => this.real.log.compact(id),
-    stats: (id) => this.real.log.stats(id),
-  };
-
-  check(): Promise<void> {
-    return this.real.check();
-  }
-  onWriteFailure(listener: (error: unknown) => void): () => void {
-    return this.real.onWriteFailure(listener);
-  }
-
-  close(): Promise<void> {
-    return this.real.close();
-  }
+  });
 
   release(): void {
     this.holding = false;
@@ -180,7 +165,7 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
 
   it("acknowledges and broadcasts nothing before the append is durable", async () => {
     const store = new GatedStore();
-    server = await startTestServer({}, { storage: store });
+    server = await startTestServer({}, { storage: store.storage });
     const writer = connect("gated");
     const reader = connect("gated");
     await Promise.all([waitSynced(writer), waitSynced(reader)]);
@@ -208,7 +193,7 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
 
   it("still applies and relays an update whose sender left before it was durable", async () => {
     const store = new GatedStore();
-    server = await startTestServer({}, { storage: store });
+    server = await startTestServer({}, { storage: store.storage });
     const leaving = connect("left");
     const reader = connect("left");
     await Promise.all([waitSynced(leaving), waitSynced(reader)]);
@@ -232,7 +217,7 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
 
   it("closes the connection on a failed append, applies nothing, and takes the edit when resent", async () => {
     const store = new GatedStore();
-    server = await startTestServer({}, { storage: store });
+    server = await startTestServer({}, { storage: store.storage });
     const writer = connect("failing");
     const reader = connect("failing");
     await Promise.all([waitSynced(writer), waitSynced(reader)]);
@@ -259,7 +244,7 @@ describe("update pipeline: bursts are applied in batches, durably, in order", ()
 
   it("keeps a connection's order across updates and frames Hocuspocus handles", async () => {
     const store = new GatedStore();
-    server = await startTestServer({}, { storage: store });
+    server = await startTestServer({}, { storage: store.storage });
     const raw = await openRaw(server, "ordered");
     const source = new Y.Doc();
     const updates: Uint8Array[] = [];
