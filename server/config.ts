@@ -25,6 +25,13 @@ const envSchema = z.object({
   COMPACT_LOG_BYTES: positiveInt(4 * 1024 * 1024),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  /** Turns access control on: tokens must be signed with this (HS256); `tandem token` mints them. */
+  AUTH_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters (use a long random string)")
+    .optional(),
+  /** Or: tokens are signed by another system whose public keys are published at this URL (JWKS). */
+  AUTH_JWKS_URL: z.url("must be an http(s) URL of a JWKS").optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;
@@ -49,6 +56,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       return `${name}=${JSON.stringify(env[name] ?? "")}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+  }
+  if (parsed.data.AUTH_SECRET && parsed.data.AUTH_JWKS_URL) {
+    throw new ConfigError(
+      "Invalid configuration: AUTH_SECRET and AUTH_JWKS_URL: set one of them, not both",
+    );
   }
   return { ...parsed.data, DATA_DIR: path.resolve(parsed.data.DATA_DIR) };
 }

@@ -6,6 +6,7 @@ import { CloseCode, Refusal } from "../lib/protocol/refusals";
 import { AccessGate } from "./access/gate";
 import { OpenPolicy } from "./access/open-policy";
 import type { AccessPolicy } from "./access/policy";
+import { policyFromConfig } from "./access/policy-from-config";
 import type { Config } from "./config";
 import { DocumentService } from "./documents";
 import { AccessExtension } from "./extensions/access";
@@ -69,7 +70,8 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
   // Any failed write counts, not only appends: a compaction or a rename may hit a full disk first.
   storage.onWriteFailure((error) => storageHealth.reportFailure(error));
   const ingest = new Ingest({ log: storage.log, health: storageHealth, logger: log });
-  const gate = new AccessGate(options.policy ?? new OpenPolicy(), storage.catalog, log);
+  const policy = options.policy ?? policyFromConfig(config);
+  const gate = new AccessGate(policy, storage.catalog, log);
   const pipeline = new UpdatePipeline({ ingest, log });
   const hocuspocus = new Hocuspocus({
     name: "tandem",
@@ -214,6 +216,12 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
     },
     "listening",
   );
+  if (policy instanceof OpenPolicy) {
+    log.warn(
+      { component: "server", access: gate.policyName },
+      "ACCESS CONTROL IS OFF: anyone who can reach this port can read, edit and delete every document. Set AUTH_SECRET (or AUTH_JWKS_URL) before exposing it.",
+    );
+  }
 
   let closing: Promise<void> | undefined;
   const close = () => {

@@ -18,6 +18,12 @@ export const Refusal = {
   ShuttingDown: "shutting-down",
   /** The server could not decide right now (a check it needs failed); retry. */
   ServerUnavailable: "server-unavailable",
+  /** No token where access control needs one. */
+  TokenMissing: "token-missing",
+  /** The token's time is up; the client needs a new one. */
+  TokenExpired: "token-expired",
+  /** The token is malformed, wrongly signed or carries unusable claims. */
+  TokenInvalid: "token-invalid",
   /** The principal may not read this document. */
   Forbidden: "forbidden",
   /** The principal may read but not write this document. */
@@ -39,6 +45,8 @@ export const CloseCode = {
   /** The server's state, not the client: reconnect with backoff. */
   TryAgainLater: 1013,
   BadRequest: 4400,
+  /** Who the client is could not be established (no, expired or bad token). */
+  Unauthorized: 4401,
   /** Refused for good: y-websocket clients stop reconnecting on 44xx. */
   Forbidden: 4403,
   /** The document is gone. */
@@ -65,6 +73,9 @@ const RULES: Record<RefusalCode, RefusalRule> = {
   "storage-unavailable": { status: 503, close: CloseCode.ServerError, retryable: true },
   "shutting-down": { status: 503, close: CloseCode.TryAgainLater, retryable: true },
   "server-unavailable": { status: 503, close: CloseCode.TryAgainLater, retryable: true },
+  "token-missing": { status: 401, close: CloseCode.Unauthorized, retryable: false },
+  "token-expired": { status: 401, close: CloseCode.Unauthorized, retryable: false },
+  "token-invalid": { status: 401, close: CloseCode.Unauthorized, retryable: false },
   forbidden: { status: 403, close: CloseCode.Forbidden, retryable: false },
   "read-only": { status: 403, close: CloseCode.Forbidden, retryable: false },
   "malformed-message": { status: 400, close: CloseCode.BadRequest, retryable: false },

@@ -5,6 +5,8 @@ export interface Principal {
   /** Display name for carets and authorship, when known. */
   name: string | null;
   kind: "anonymous" | "user" | "guest";
+  /** Document roles granted by the principal's token; absent when a policy decides otherwise. */
+  roles?: Readonly<Record<string, "read" | "write" | "admin">>;
 }
 
 export const ANONYMOUS: Principal = Object.freeze({

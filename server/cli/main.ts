@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { converge } from "./converge/command";
 import { serve } from "./serve";
+import { token } from "./token";
 
 const USAGE = `Usage: tandem <command> [options]
 
@@ -10,6 +11,7 @@ Commands:
     --dev          Run Next.js in development mode
     --port N       Listen on port N (overrides PORT)
   converge         Prove a sync server converges under faults (see tandem converge --help)
+  token            Mint an access token (needs AUTH_SECRET; see tandem token --help)
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -42,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
     return serve({ web: !values["no-web"], dev: values.dev, port });
   }
   if (command === "converge") return converge(rest);
+  if (command === "token") return token(rest);
   process.stderr.write(`tandem: unknown command '${command}'\n\n${USAGE}\n`);
   return 2;
 }

@@ -31,4 +31,13 @@ describe("loadConfig", () => {
     expect(config.PORT).toBe(0);
     expect(config.COMPACT_LOG_ENTRIES).toBe(10);
   });
+
+  it("checks the access control settings", () => {
+    expect(() => loadConfig({ AUTH_SECRET: "short" })).toThrow(/AUTH_SECRET=.*at least 32/);
+    expect(() => loadConfig({ AUTH_JWKS_URL: "not a url" })).toThrow(/AUTH_JWKS_URL=/);
+    expect(() =>
+      loadConfig({ AUTH_SECRET: "x".repeat(32), AUTH_JWKS_URL: "https://id.example/jwks.json" }),
+    ).toThrow(/not both/);
+    expect(loadConfig({ AUTH_SECRET: "x".repeat(32) }).AUTH_SECRET).toHaveLength(32);
+  });
 });
