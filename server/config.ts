@@ -25,6 +25,8 @@ const envSchema = z.object({
   COMPACT_LOG_BYTES: positiveInt(4 * 1024 * 1024),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  /** Ping every socket this often; one that has not answered by the next ping is closed. 0 turns it off. */
+  PING_INTERVAL_MS: z.coerce.number().int("must be a whole number").min(0).default(30_000),
   /** Turns access control on: tokens must be signed with this (HS256); `tandem token` mints them. */
   AUTH_SECRET: z
     .string()

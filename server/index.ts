@@ -103,6 +103,7 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
   const collab = new SyncSocket({
     hocuspocus,
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
+    pingIntervalMs: config.PING_INTERVAL_MS,
     log,
     intercept: (socket, frame, forward) => pipeline.offer(socket, frame, forward),
   });

@@ -5,10 +5,13 @@ import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { CloseCode, Refusal } from "../../lib/protocol/refusals";
 import type { Logger } from "../log";
 import { toFetchRequest } from "./fetch-request";
+import { Liveness } from "./liveness";
 
 export interface SyncSocketOptions {
   hocuspocus: Hocuspocus;
   maxMessageBytes: number;
+  /** Ping every socket this often and close one that missed the previous ping; 0: never. */
+  pingIntervalMs?: number;
   log: Logger;
   /**
    * Offered each client frame first; returning true takes it away from
@@ -42,6 +45,7 @@ export interface Dialect {
  */
 export class SyncSocket {
   private readonly wss: WebSocketServer;
+  private readonly liveness: Liveness;
 
   constructor(private readonly options: SyncSocketOptions) {
     this.wss = new WebSocketServer({
@@ -49,6 +53,7 @@ export class SyncSocket {
       maxPayload: options.maxMessageBytes,
       perMessageDeflate: false,
     });
+    this.liveness = new Liveness(options.pingIntervalMs ?? 0, () => this.wss.clients, options.log);
   }
 
   get clientCount(): number {
@@ -70,11 +75,13 @@ export class SyncSocket {
   }
 
   async close(): Promise<void> {
+    this.liveness.close();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
   private attach(ws: WebSocket, request: IncomingMessage, dialect: Dialect): void {
     const { hocuspocus, log, intercept } = this.options;
+    this.liveness.watch(ws);
     const socket = dialect.socketFor(ws);
     const client = hocuspocus.handleConnection(socket, toFetchRequest(request), {});
     const forward = (frame: Uint8Array) => client.handleMessage(frame);
