@@ -26,6 +26,10 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   /** Ping every socket this often; one that has not answered by the next ping is closed. 0 turns it off. */
+  /** Serve HTTPS and WSS with this certificate chain (PEM file) and TLS_KEY. */
+  TLS_CERT: z.string().min(1).optional(),
+  /** The private key (PEM file) for TLS_CERT. */
+  TLS_KEY: z.string().min(1).optional(),
   PING_INTERVAL_MS: z.coerce.number().int("must be a whole number").min(0).default(30_000),
   /** Turns access control on: tokens must be signed with this (HS256); `tandem token` mints them. */
   AUTH_SECRET: z
@@ -58,6 +62,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       return `${name}=${JSON.stringify(env[name] ?? "")}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+  }
+  if (Boolean(parsed.data.TLS_CERT) !== Boolean(parsed.data.TLS_KEY)) {
+    throw new ConfigError("Invalid configuration: TLS_CERT and TLS_KEY: set both, or neither");
   }
   if (parsed.data.AUTH_SECRET && parsed.data.AUTH_JWKS_URL) {
     throw new ConfigError(

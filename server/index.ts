@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { Hocuspocus } from "@hocuspocus/server";
@@ -17,6 +18,7 @@ import { addHealthRoutes } from "./http/health";
 import { HttpError, sendError, toHttpError } from "./http/http-kit";
 import { Router } from "./http/router";
 import { addHttpSync } from "./http/sync/add-http-sync";
+import { readTlsFiles } from "./http/tls";
 import { errorMessage, type Logger } from "./log";
 import { runShutdown } from "./shutdown";
 import { hocuspocusDialect } from "./sockets/hocuspocus-dialect";
@@ -41,8 +43,13 @@ export interface TandemServerOptions {
   storage?: Storage;
   /** Who may do what; the open policy (everyone may write everything) by default. */
   policy?: AccessPolicy;
-  /** Builds the Next.js app once the port is known; omitted for `--no-web`. */
-  web?: (address: { hostname: string; port: number }) => Promise<WebApp>;
+  /**
+   * Builds the Next.js app once the port is known; omitted for `--no-web`.
+   * `internalOrigin` is where its server components reach the API: the
+   * server itself, or with TLS a plain-HTTP listener on loopback (a
+   * certificate names the public host, not 127.0.0.1).
+   */
+  web?: (address: { hostname: string; port: number; internalOrigin: string }) => Promise<WebApp>;
 }
 
 export interface TandemServer {
@@ -65,6 +72,7 @@ const YJS_PREFIX = "/yjs/";
  */
 export async function startTandemServer(options: TandemServerOptions): Promise<TandemServer> {
   const { config, log } = options;
+  const tls = await readTlsFiles(config);
   const storage = options.storage ?? (await openStorage(config));
   const storageHealth = new StorageHealth({ check: () => storage.check(), log });
   // Any failed write counts, not only appends: a compaction or a rename may hit a full disk first.
@@ -129,9 +137,11 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
   });
 
   let web: WebApp | undefined;
-  const httpServer = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     void handleRequest(req, res);
-  });
+  };
+  const httpServer: Server = tls ? createTlsServer(tls, onRequest) : createServer(onRequest);
+  let internalServer: Server | undefined;
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -195,10 +205,20 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
   });
   const port = (httpServer.address() as AddressInfo).port;
   const localHost = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
+  const scheme = tls ? "https" : "http";
+  const hostForUrl = localHost.includes(":") ? `[${localHost}]` : localHost;
   if (options.web) {
     try {
-      web = await options.web({ hostname: localHost, port });
+      let internalOrigin = `${scheme}://${hostForUrl}:${port}`;
+      if (tls) {
+        internalServer = createServer(onRequest);
+        const internal = internalServer;
+        await new Promise<void>((resolve) => internal.listen(0, "127.0.0.1", resolve));
+        internalOrigin = `http://127.0.0.1:${(internal.address() as AddressInfo).port}`;
+      }
+      web = await options.web({ hostname: localHost, port, internalOrigin });
     } catch (error) {
+      if (internalServer) await closeQuietly(internalServer);
       await closeQuietly(httpServer);
       storageHealth.close();
       await storage.close();
@@ -206,7 +226,7 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
     }
   }
   ready = true;
-  const url = `http://${localHost.includes(":") ? `[${localHost}]` : localHost}:${port}`;
+  const url = `${scheme}://${hostForUrl}:${port}`;
   log.info(
     {
       component: "server",
@@ -234,6 +254,8 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
           gate.close();
           httpServer.close();
           httpServer.closeIdleConnections();
+          internalServer?.close();
+          internalServer?.closeIdleConnections();
         },
       ],
       [
@@ -253,6 +275,7 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
           collab.terminateAll();
           await collab.close();
           httpServer.closeAllConnections();
+          internalServer?.closeAllConnections();
           storageHealth.close();
           await storage.close();
         },

@@ -35,10 +35,10 @@ export async function serve(flags: ServeFlags): Promise<number> {
       config,
       log,
       web: flags.web
-        ? async ({ hostname, port }) => {
+        ? async ({ hostname, port, internalOrigin }) => {
             const { createWebApp, ensureBuild } = await import("../web/next-app");
             // Server components fetch the API from this same process.
-            process.env.TANDEM_INTERNAL_ORIGIN = `http://${hostname}:${port}`;
+            process.env.TANDEM_INTERNAL_ORIGIN = internalOrigin;
             if (!flags.dev) {
               await ensureBuild({
                 dir: PROJECT_DIR,
