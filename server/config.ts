@@ -30,6 +30,35 @@ const envSchema = z.object({
   TLS_CERT: z.string().min(1).optional(),
   /** The private key (PEM file) for TLS_CERT. */
   TLS_KEY: z.string().min(1).optional(),
+  /** Browser origins allowed to open sockets and change things over HTTP, comma-separated; unset: any. */
+  ALLOWED_ORIGINS: z
+    .string()
+    .transform((value, context) => {
+      const origins = value
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+      for (const origin of origins) {
+        let parsed: URL | undefined;
+        try {
+          parsed = new URL(origin);
+        } catch {
+          // reported below
+        }
+        if (!parsed || parsed.origin !== origin) {
+          context.addIssue({
+            code: "custom",
+            message: `"${origin}" is not an origin like https://docs.example.com`,
+          });
+        }
+      }
+      return origins;
+    })
+    .optional(),
+  /** Open sync sockets allowed per client address; 0: no limit. */
+  MAX_CONNECTIONS_PER_IP: z.coerce.number().int("must be a whole number").min(0).default(256),
+  /** Behind a reverse proxy: take the client's address from the last X-Forwarded-For entry. */
+  TRUST_PROXY: booleanFlag.default(false),
   PING_INTERVAL_MS: z.coerce.number().int("must be a whole number").min(0).default(30_000),
   /** Turns access control on: tokens must be signed with this (HS256); `tandem token` mints them. */
   AUTH_SECRET: z

@@ -16,11 +16,13 @@ import { SocketIngest } from "./extensions/socket-ingest";
 import { addDocsApi } from "./http/docs-api";
 import { addHealthRoutes } from "./http/health";
 import { HttpError, sendError, toHttpError } from "./http/http-kit";
+import { changesState, OriginPolicy } from "./http/origins";
 import { Router } from "./http/router";
 import { addHttpSync } from "./http/sync/add-http-sync";
 import { readTlsFiles } from "./http/tls";
 import { errorMessage, type Logger } from "./log";
 import { runShutdown } from "./shutdown";
+import { ConnectionLimits } from "./sockets/connection-limits";
 import { hocuspocusDialect } from "./sockets/hocuspocus-dialect";
 import { SyncSocket } from "./sockets/sync-socket";
 import { UpdatePipeline } from "./sockets/update-pipeline";
@@ -136,6 +138,8 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
     metrics,
   });
 
+  const origins = new OriginPolicy(config.ALLOWED_ORIGINS);
+  const limits = new ConnectionLimits(config.MAX_CONNECTIONS_PER_IP, config.TRUST_PROXY);
   let web: WebApp | undefined;
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     void handleRequest(req, res);
@@ -146,6 +150,13 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
     try {
+      if (changesState(req.method) && !origins.allows(req)) {
+        throw new HttpError(
+          403,
+          "origin-not-allowed",
+          `origin ${req.headers.origin} is not allowed`,
+        );
+      }
       if (await router.handle(req, res, url)) return;
       if (web && !url.pathname.startsWith("/api/")) {
         await web.handle(req, res);
@@ -174,21 +185,49 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
     const isCollab = pathname === COLLAB_PATH || pathname.startsWith(`${COLLAB_PATH}/`);
     const isYjs = pathname.startsWith(YJS_PREFIX) && pathname.length > YJS_PREFIX.length;
-    if ((isCollab || isYjs) && !ready) {
+    if (!(isCollab || isYjs)) {
+      if (web) web.handleUpgrade(req, socket, head);
+      else refuseUpgrade(socket, 404, "Not Found");
+      return;
+    }
+    if (!ready) {
       refuseUpgrade(socket, 503, "Service Unavailable");
-    } else if (isCollab) {
+      return;
+    }
+    if (!origins.allows(req)) {
+      log.info(
+        { component: "sync-socket", origin: req.headers.origin },
+        "refused a socket from another origin",
+      );
+      refuseUpgrade(socket, 403, "Forbidden");
+      return;
+    }
+    const address = limits.addressOf(req);
+    if (!limits.admit(address)) {
+      log.warn(
+        { component: "sync-socket", address },
+        "refused a socket: too many from one address",
+      );
+      refuseUpgrade(socket, 429, "Too Many Requests");
+      return;
+    }
+    // Counted until the socket closes, or now if the upgrade never completes.
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      limits.release(address);
+    };
+    socket.once("close", release);
+    if (isCollab) {
       collab.handleUpgrade(req, socket, head, collabDialect);
-    } else if (isYjs) {
+    } else {
       // y-websocket puts the room name after the path and its `params` in the query;
       // the access gate checks both when the dialect's Auth frame reaches Hocuspocus.
       const url = new URL(req.url ?? "/", "http://localhost");
       const name = safeDecode(pathname.slice(YJS_PREFIX.length));
       const token = url.searchParams.get("token") ?? "";
       collab.handleUpgrade(req, socket, head, yWebsocketDialect(name, token, log));
-    } else if (web) {
-      web.handleUpgrade(req, socket, head);
-    } else {
-      refuseUpgrade(socket, 404, "Not Found");
     }
   });
   httpServer.on("clientError", (error, socket) => {

@@ -14,6 +14,7 @@ export type RequestErrorCode =
   | "invalid-body"
   | "invalid-query"
   | "invalid-state-vector"
+  | "origin-not-allowed"
   | "internal";
 
 export type HttpErrorCode = RefusalCode | RequestErrorCode;

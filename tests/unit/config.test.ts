@@ -39,5 +39,12 @@ describe("loadConfig", () => {
       loadConfig({ AUTH_SECRET: "x".repeat(32), AUTH_JWKS_URL: "https://id.example/jwks.json" }),
     ).toThrow(/not both/);
     expect(loadConfig({ AUTH_SECRET: "x".repeat(32) }).AUTH_SECRET).toHaveLength(32);
+    expect(() => loadConfig({ ALLOWED_ORIGINS: "https://a.example, docs.example.com" })).toThrow(
+      /ALLOWED_ORIGINS=.*not an origin/,
+    );
+    expect(
+      loadConfig({ ALLOWED_ORIGINS: "https://a.example, http://b.example:8080" }).ALLOWED_ORIGINS,
+    ).toEqual(["https://a.example", "http://b.example:8080"]);
+    expect(() => loadConfig({ TLS_CERT: "/cert.pem" })).toThrow(/TLS_CERT and TLS_KEY/);
   });
 });
