@@ -170,6 +170,9 @@ function commandFor(
           SYNC_WRITES: "true",
           STORAGE: "leveldb",
           LOG_LEVEL: "warn",
+          // Every benchmark client comes from 127.0.0.1: the per-address socket limit, a
+          // defence against one client exhausting the server, would refuse scenario (d)'s 2,000.
+          MAX_CONNECTIONS_PER_IP: "0",
           // Experiments only (BENCH_TANDEM_ENV="SYNC_WRITES=false"); never in published figures.
           ...Object.fromEntries(
             (process.env.BENCH_TANDEM_ENV ?? "")

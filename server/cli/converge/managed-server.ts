@@ -48,6 +48,8 @@ export async function startManagedServer(command?: string): Promise<ManagedServe
       HOST: "127.0.0.1",
       DATA_DIR: dataDir,
       LOG_LEVEL: "info",
+      // Every simulated client connects from 127.0.0.1; the per-address limit would cap them.
+      MAX_CONNECTIONS_PER_IP: "0",
     };
     // `detached`: the child leads a new process group. `sh -c` does not exec its
     // last command, so killing only the shell would orphan the server it started.
