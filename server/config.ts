@@ -57,6 +57,12 @@ const envSchema = z.object({
     .optional(),
   /** Open sync sockets allowed per client address; 0: no limit. */
   MAX_CONNECTIONS_PER_IP: z.coerce.number().int("must be a whole number").min(0).default(256),
+  /** Socket connections one document may have at once (the HTTP sync holds one per document); 0: no limit. */
+  MAX_CONNECTIONS_PER_DOCUMENT: z.coerce
+    .number()
+    .int("must be a whole number")
+    .min(0)
+    .default(1000),
   /** Behind a reverse proxy: take the client's address from the last X-Forwarded-For entry. */
   TRUST_PROXY: booleanFlag.default(false),
   PING_INTERVAL_MS: z.coerce.number().int("must be a whole number").min(0).default(30_000),

@@ -91,7 +91,7 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
     // event-loop turn with Y.mergeUpdates, which dominates CPU when one client types fast.
     flushDelay: false,
     extensions: [
-      new AccessExtension(gate, storage.catalog),
+      new AccessExtension(gate, storage.catalog, config.MAX_CONNECTIONS_PER_DOCUMENT),
       new DocumentStorage({
         log: storage.log,
         catalog: storage.catalog,

@@ -1,4 +1,5 @@
 import type { Extension, onAuthenticatePayload } from "@hocuspocus/server";
+import { Refused } from "../../lib/protocol/refusals";
 import type { AccessGate, Admission } from "../access/gate";
 import { ensureCatalogEntry } from "../documents";
 import type { DocCatalog } from "../storage/doc-catalog";
@@ -24,14 +25,24 @@ export class AccessExtension implements Extension {
   constructor(
     private readonly gate: AccessGate,
     private readonly catalog: DocCatalog,
+    /** Connections one document may have at once; 0: no limit. */
+    private readonly maxConnectionsPerDocument = 0,
   ) {}
 
   async onAuthenticate({
     token,
     documentName,
     connectionConfig,
+    instance,
   }: onAuthenticatePayload): Promise<AccessContext> {
     const admission = await this.gate.admit({ token: token || null }, documentName, "read");
+    const open = instance.documents.get(documentName)?.getConnectionsCount() ?? 0;
+    if (this.maxConnectionsPerDocument > 0 && open >= this.maxConnectionsPerDocument) {
+      throw new Refused(
+        "document-full",
+        `document ${documentName} has ${open} connections, the most this server allows`,
+      );
+    }
     connectionConfig.readOnly = admission.permission === "read";
     if (!connectionConfig.readOnly && !admission.listed) {
       await ensureCatalogEntry(this.catalog, documentName).catch((error: unknown) => {

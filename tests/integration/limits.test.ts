@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { CloseCode } from "@/lib/protocol/refusals";
 import { connectClient, type TestClient, waitAcknowledged, waitSynced } from "../helpers/clients";
 import { startTestServer, type TestServer } from "../helpers/tandem";
 import { waitUntil } from "../helpers/wait";
@@ -98,5 +99,24 @@ describe("limits on who may connect", () => {
     expect(two).toBeInstanceOf(WebSocket);
     sockets.push(one as WebSocket, two as WebSocket);
     expect(await viaProxy("198.51.100.1")).toBe(429);
+  });
+
+  it("keeps a document at MAX_CONNECTIONS_PER_DOCUMENT, asking the next client to retry, and lets it in once one leaves", async () => {
+    server = await startTestServer({ MAX_CONNECTIONS_PER_DOCUMENT: "2" });
+    const first = connectClient(server.wsUrl, "full-doc");
+    const second = connectClient(server.wsUrl, "full-doc");
+    clients.push(first, second);
+    await Promise.all([waitSynced(first), waitSynced(second)]);
+    const third = connectClient(server.wsUrl, "full-doc");
+    clients.push(third);
+    const closes: number[] = [];
+    third.provider.on("close", ({ event }: { event: { code: number } }) => closes.push(event.code));
+    await waitUntil(() => closes.length > 0, "the third client to be turned away");
+    expect(closes[0]).toBe(CloseCode.TryAgainLater);
+    expect(third.provider.isSynced).toBe(false);
+    // Other documents are not affected.
+    await bystander(server);
+    first.destroy();
+    await waitSynced(third, "the third client to get in once a place is free");
   });
 });
