@@ -65,6 +65,8 @@ const envSchema = z.object({
     .default(1000),
   /** Behind a reverse proxy: take the client's address from the last X-Forwarded-For entry. */
   TRUST_PROXY: booleanFlag.default(false),
+  /** Close a socket that opened no document this long after connecting; 0 turns it off. */
+  HANDSHAKE_TIMEOUT_MS: z.coerce.number().int("must be a whole number").min(0).default(10_000),
   PING_INTERVAL_MS: z.coerce.number().int("must be a whole number").min(0).default(30_000),
   /** Turns access control on: tokens must be signed with this (HS256); `tandem token` mints them. */
   AUTH_SECRET: z

@@ -114,6 +114,8 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
     hocuspocus,
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
     pingIntervalMs: config.PING_INTERVAL_MS,
+    handshakeTimeoutMs: config.HANDSHAKE_TIMEOUT_MS,
+    hasEstablished: (socket) => pipeline.hasEstablished(socket),
     log,
     intercept: (socket, frame, forward) => pipeline.offer(socket, frame, forward),
   });

@@ -16,6 +16,8 @@ export const Refusal = {
   /** Storage cannot make writes durable right now; nothing was acknowledged; retry. */
   StorageUnavailable: "storage-unavailable",
   ShuttingDown: "shutting-down",
+  /** A socket opened no document within HANDSHAKE_TIMEOUT_MS; it may connect again. */
+  HandshakeTimeout: "handshake-timeout",
   /** The document has as many connections as the server allows (MAX_CONNECTIONS_PER_DOCUMENT); retry later. */
   DocumentFull: "document-full",
   /** The server could not decide right now (a check it needs failed); retry. */
@@ -76,6 +78,7 @@ const RULES: Record<RefusalCode, RefusalRule> = {
   "shutting-down": { status: 503, close: CloseCode.TryAgainLater, retryable: true },
   "server-unavailable": { status: 503, close: CloseCode.TryAgainLater, retryable: true },
   "document-full": { status: 503, close: CloseCode.TryAgainLater, retryable: true },
+  "handshake-timeout": { status: 408, close: CloseCode.TryAgainLater, retryable: true },
   "token-missing": { status: 401, close: CloseCode.Unauthorized, retryable: false },
   "token-expired": { status: 401, close: CloseCode.Unauthorized, retryable: false },
   "token-invalid": { status: 401, close: CloseCode.Unauthorized, retryable: false },

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Hocuspocus, WebSocketLike } from "@hocuspocus/server";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
-import { CloseCode, Refusal } from "../../lib/protocol/refusals";
+import { CloseCode, Refusal, refusalRule } from "../../lib/protocol/refusals";
 import type { Logger } from "../log";
 import { toFetchRequest } from "./fetch-request";
 import { Liveness } from "./liveness";
@@ -12,6 +12,13 @@ export interface SyncSocketOptions {
   maxMessageBytes: number;
   /** Ping every socket this often and close one that missed the previous ping; 0: never. */
   pingIntervalMs?: number;
+  /**
+   * Close a socket that has opened no document this long after connecting
+   * (sockets that never authenticate, or were refused and stay open); 0: never.
+   */
+  handshakeTimeoutMs?: number;
+  /** Whether a socket has opened a document yet. */
+  hasEstablished?: (socket: WebSocketLike) => boolean;
   log: Logger;
   /**
    * Offered each client frame first; returning true takes it away from
@@ -86,6 +93,19 @@ export class SyncSocket {
     const client = hocuspocus.handleConnection(socket, toFetchRequest(request), {});
     const forward = (frame: Uint8Array) => client.handleMessage(frame);
     for (const frame of dialect.opening()) client.handleMessage(frame);
+    const { handshakeTimeoutMs = 0, hasEstablished } = this.options;
+    const handshake =
+      handshakeTimeoutMs > 0 && hasEstablished
+        ? setTimeout(() => {
+            if (hasEstablished(socket)) return;
+            log.info(
+              { component: "sync-socket" },
+              "closed a socket that opened no document in time",
+            );
+            ws.close(refusalRule(Refusal.HandshakeTimeout).close, Refusal.HandshakeTimeout);
+          }, handshakeTimeoutMs)
+        : undefined;
+    handshake?.unref();
     ws.on("message", (data: RawData, isBinary: boolean) => {
       if (!isBinary) {
         log.warn({ component: "sync-socket" }, "closed a socket that sent a text frame");
@@ -107,6 +127,7 @@ export class SyncSocket {
       client.handleMessage(frame);
     });
     ws.on("close", (code: number, reason: Buffer) => {
+      clearTimeout(handshake);
       client.handleClose({ code, reason: reason.toString() });
     });
     ws.on("error", (error: Error & { code?: string }) => {

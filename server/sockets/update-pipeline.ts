@@ -78,11 +78,19 @@ export class UpdatePipeline implements Extension {
   readonly extensionName = "tandem-update-pipeline";
 
   private readonly lanes = new WeakMap<WebSocketLike, Map<string, Lane>>();
+  /** Sockets that have established at least one connection (passed the access gate). */
+  private readonly everEstablished = new WeakSet<WebSocketLike>();
 
   constructor(private readonly options: UpdatePipelineOptions) {}
 
+  /** Whether `socket` has opened a document (the handshake timeout asks). */
+  hasEstablished(socket: WebSocketLike): boolean {
+    return this.everEstablished.has(socket);
+  }
+
   async connected({ connection }: connectedPayload): Promise<void> {
     const socket = connection.webSocket;
+    this.everEstablished.add(socket);
     let lanes = this.lanes.get(socket);
     if (!lanes) {
       lanes = new Map();

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { CloseCode } from "@/lib/protocol/refusals";
+import { CloseCode, Refusal } from "@/lib/protocol/refusals";
 import { connectClient, type TestClient, waitAcknowledged, waitSynced } from "../helpers/clients";
+import { RawSocket } from "../helpers/raw-socket";
 import { startTestServer, type TestServer } from "../helpers/tandem";
 import { waitUntil } from "../helpers/wait";
 
@@ -118,5 +119,22 @@ describe("limits on who may connect", () => {
     await bystander(server);
     first.destroy();
     await waitSynced(third, "the third client to get in once a place is free");
+  });
+
+  it("closes a socket that opens no document within HANDSHAKE_TIMEOUT_MS, and only that one", async () => {
+    server = await startTestServer({ HANDSHAKE_TIMEOUT_MS: "300" });
+    const working = connectClient(server.wsUrl, "handshake-doc");
+    clients.push(working);
+    await waitSynced(working);
+    const silent = await RawSocket.open(server.wsUrl);
+    await waitUntil(() => silent.closed !== null, "the silent socket to be closed");
+    expect(silent.closed).toEqual({
+      code: CloseCode.TryAgainLater,
+      reason: Refusal.HandshakeTimeout,
+    });
+    // The client that opened its document in time outlived the timeout and still edits.
+    expect(working.socket.status).toBe("connected");
+    working.text.insert(0, "still connected");
+    await waitAcknowledged(working);
   });
 });
