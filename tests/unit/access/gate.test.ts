@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Refusal, type RefusalCode, Refused } from "@/lib/protocol/refusals";
+import { Refusal, Refused } from "@/lib/protocol/refusals";
 import { AccessGate } from "@/server/access/gate";
 import { OpenPolicy } from "@/server/access/open-policy";
 import type { AccessPolicy, Permission } from "@/server/access/policy";
@@ -7,6 +7,7 @@ import { ANONYMOUS, type Principal } from "@/server/access/principal";
 import { createLogger } from "@/server/log";
 import { createMemoryStorage } from "@/server/storage/level/memory-storage";
 import type { Storage } from "@/server/storage/storage";
+import { refusalOf } from "../../helpers/refusals";
 
 /** Tokens name principals; "reader" may read, "stranger" may see nothing, "bad" is refused. */
 class TokenPolicy implements AccessPolicy {
@@ -19,16 +20,6 @@ class TokenPolicy implements AccessPolicy {
   async permission(principal: Principal, docId: string): Promise<Permission | null> {
     if (principal.id === "stranger" || docId === "secret") return null;
     return principal.id === "reader" ? "read" : "write";
-  }
-}
-
-async function refusal(promise: Promise<unknown>): Promise<RefusalCode | "admitted"> {
-  try {
-    await promise;
-    return "admitted";
-  } catch (error) {
-    if (error instanceof Refused) return error.reason;
-    throw error;
   }
 }
 
@@ -52,29 +43,29 @@ describe("AccessGate", () => {
     expect(await gate.admit({ token: "reader" }, "doc-1", "read")).toMatchObject({
       permission: "read",
     });
-    expect(await refusal(gate.admit({ token: "reader" }, "doc-1", "write"))).toBe("read-only");
-    expect(await refusal(gate.admit({ token: "stranger" }, "doc-1", "read"))).toBe("forbidden");
-    expect(await refusal(gate.admit({ token: "writer" }, "secret", "read"))).toBe("forbidden");
-    expect(await refusal(gate.admit({ token: "bad" }, "doc-1", "read"))).toBe("forbidden");
+    expect(await refusalOf(gate.admit({ token: "reader" }, "doc-1", "write"))).toBe("read-only");
+    expect(await refusalOf(gate.admit({ token: "stranger" }, "doc-1", "read"))).toBe("forbidden");
+    expect(await refusalOf(gate.admit({ token: "writer" }, "secret", "read"))).toBe("forbidden");
+    expect(await refusalOf(gate.admit({ token: "bad" }, "doc-1", "read"))).toBe("forbidden");
   });
 
   it("refuses ids outside the rule before asking the policy, and deleted documents after it", async () => {
-    expect(await refusal(gate.admit({ token: "bad" }, "bad!id", "read"))).toBe(
+    expect(await refusalOf(gate.admit({ token: "bad" }, "bad!id", "read"))).toBe(
       "invalid-document-id",
     );
     await storage.catalog.create("gone", "Gone");
     expect(await storage.catalog.delete("gone")).toBe(true);
-    expect(await refusal(gate.admit({ token: "writer" }, "gone", "read"))).toBe(
+    expect(await refusalOf(gate.admit({ token: "writer" }, "gone", "read"))).toBe(
       Refusal.DocumentDeleted,
     );
     // Someone without access learns nothing about the document, not even that it was deleted.
-    expect(await refusal(gate.admit({ token: "stranger" }, "gone", "read"))).toBe("forbidden");
+    expect(await refusalOf(gate.admit({ token: "stranger" }, "gone", "read"))).toBe("forbidden");
   });
 
   it("refuses everything once closed for shutdown, as a retryable refusal", async () => {
     gate.close();
-    expect(await refusal(gate.admit({ token: "writer" }, "doc-1", "read"))).toBe("shutting-down");
-    expect(await refusal(gate.identify({ token: "writer" }))).toBe("shutting-down");
+    expect(await refusalOf(gate.admit({ token: "writer" }, "doc-1", "read"))).toBe("shutting-down");
+    expect(await refusalOf(gate.identify({ token: "writer" }))).toBe("shutting-down");
   });
 
   it("lists only what the principal may read", async () => {

@@ -2,21 +2,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RefusalCode, Refused } from "@/lib/protocol/refusals";
 import { mintToken, parseTtl } from "@/server/access/mint-token";
 import { TokenPolicy } from "@/server/access/token-policy";
+import { refusalOf } from "../../helpers/refusals";
 
 const SECRET = "a-test-secret-that-is-long-enough-0123456789";
-
-async function refusal(promise: Promise<unknown>): Promise<RefusalCode | "accepted"> {
-  try {
-    await promise;
-    return "accepted";
-  } catch (error) {
-    if (error instanceof Refused) return error.reason;
-    throw error;
-  }
-}
 
 describe("TokenPolicy with AUTH_SECRET", () => {
   const policy = TokenPolicy.withSecret(SECRET);
@@ -46,29 +36,29 @@ describe("TokenPolicy with AUTH_SECRET", () => {
   });
 
   it("refuses missing, expired, malformed, wrongly signed and claim-less tokens by name", async () => {
-    expect(await refusal(policy.authenticate({ token: null }))).toBe("token-missing");
-    expect(await refusal(policy.authenticate({ token: "" }))).toBe("token-missing");
+    expect(await refusalOf(policy.authenticate({ token: null }))).toBe("token-missing");
+    expect(await refusalOf(policy.authenticate({ token: "" }))).toBe("token-missing");
     const expired = await new SignJWT({ roles: { "*": "write" } })
       .setProtectedHeader({ alg: "HS256" })
       .setSubject("u")
       .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
       .sign(new TextEncoder().encode(SECRET));
-    expect(await refusal(policy.authenticate({ token: expired }))).toBe("token-expired");
-    expect(await refusal(policy.authenticate({ token: "not.a.jwt" }))).toBe("token-invalid");
+    expect(await refusalOf(policy.authenticate({ token: expired }))).toBe("token-expired");
+    expect(await refusalOf(policy.authenticate({ token: "not.a.jwt" }))).toBe("token-invalid");
     const otherSecret = await mintToken(`${SECRET}-other`, {
       user: "u",
       roles: { "*": "write" },
       ttlSeconds: 60,
     });
-    expect(await refusal(policy.authenticate({ token: otherSecret }))).toBe("token-invalid");
+    expect(await refusalOf(policy.authenticate({ token: otherSecret }))).toBe("token-invalid");
     const noRoles = await new SignJWT({})
       .setProtectedHeader({ alg: "HS256" })
       .setSubject("u")
       .setExpirationTime("1h")
       .sign(new TextEncoder().encode(SECRET));
-    expect(await refusal(policy.authenticate({ token: noRoles }))).toBe("token-invalid");
+    expect(await refusalOf(policy.authenticate({ token: noRoles }))).toBe("token-invalid");
     const unsigned = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"sub":"u","roles":{"*":"admin"}}').toString("base64url")}.`;
-    expect(await refusal(policy.authenticate({ token: unsigned }))).toBe("token-invalid");
+    expect(await refusalOf(policy.authenticate({ token: unsigned }))).toBe("token-invalid");
   });
 
   it("reads token lifetimes as people write them", () => {
@@ -113,6 +103,6 @@ describe("TokenPolicy with AUTH_JWKS_URL (another system signs the tokens)", () 
     expect(principal).toMatchObject({ id: "app-user", name: "From the app" });
     expect(await policy.permission(principal, "doc-1")).toBe("write");
     const hs = await mintToken(SECRET, { user: "u", roles: { "*": "write" }, ttlSeconds: 60 });
-    expect(await refusal(policy.authenticate({ token: hs }))).toBe("token-invalid");
+    expect(await refusalOf(policy.authenticate({ token: hs }))).toBe("token-invalid");
   });
 });
